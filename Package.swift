@@ -1,0 +1,25 @@
+// swift-tools-version:6.0
+// zscan: finds what processes left behind. No package dependencies: only what the toolchain ships.
+import PackageDescription
+
+let package = Package(
+    name: "zscan",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "zscan", targets: ["zscan"]),
+        .executable(name: "zscan-fixture", targets: ["zscan-fixture"]),
+    ],
+    targets: [
+        .target(name: "CZScanSys"),
+        .target(name: "ZScanCore"),
+        .target(name: "ZScanLinux", dependencies: ["ZScanCore", "CZScanSys"]),
+        .executableTarget(name: "zscan", dependencies: ["ZScanCore", "ZScanLinux"]),
+        .executableTarget(name: "zscan-fixture"),
+        .testTarget(name: "ZScanCoreTests", dependencies: ["ZScanCore"]),
+        // Linux and CLI tests run the real binaries, so they depend on them to get them built.
+        .target(name: "ZScanTestSupport", path: "Tests/ZScanTestSupport"),
+        .testTarget(name: "ZScanLinuxTests", dependencies: ["ZScanLinux", "ZScanCore", "ZScanTestSupport", "zscan-fixture"]),
+        .testTarget(name: "ZScanCLITests", dependencies: ["ZScanCore", "ZScanTestSupport", "zscan", "zscan-fixture"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,38 @@
+// Thin, non-variadic wrappers for the Linux syscalls and kernel structs Swift cannot call directly
+// (variadic `syscall`, `prctl`, `openat` with flags). Each returns -1 and leaves errno set on failure.
+#ifndef CZSCANSYS_H
+#define CZSCANSYS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/// openat(2) without the variadic mode argument.
+int zs_openat(int dirfd, const char *path, int flags);
+
+/// getdents64(2): fills buf with `struct linux_dirent64` records; returns bytes read, 0 at the end.
+long zs_getdents64(int fd, void *buf, size_t len);
+
+/// Walks one buffer of getdents64 records: returns the offset of the next record after `offset`
+/// and sets *name to the entry's name, *type to d_type; returns -1 when the buffer is exhausted.
+long zs_dirent_next(const void *buf, long len, long offset, const char **name, unsigned char *type);
+
+/// pidfd_open(2) (Linux 5.3).
+int zs_pidfd_open(pid_t pid, unsigned int flags);
+
+/// pidfd_send_signal(2) (Linux 5.1) with no siginfo.
+int zs_pidfd_send_signal(int pidfd, int sig);
+
+/// prctl(PR_SET_CHILD_SUBREAPER, on).
+int zs_set_child_subreaper(int on);
+
+/// prctl(PR_GET_CHILD_SUBREAPER): 1 when this process is a child subreaper, 0 when not, -1 on error.
+int zs_is_child_subreaper(void);
+
+/// sysconf(_SC_CLK_TCK), the unit of /proc/PID/stat times.
+long zs_clock_ticks(void);
+
+/// Columns of the terminal on fd (ioctl TIOCGWINSZ), or -1.
+int zs_terminal_columns(int fd);
+
+#endif

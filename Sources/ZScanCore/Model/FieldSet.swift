@@ -1,0 +1,36 @@
+/// Which groups of per-process files a snapshot reads. Derived from the enabled rules so that a scan
+/// that never mentions ports reads no fd directories; `zscan snapshot` asks for `.standard`.
+public struct FieldSet: OptionSet, Sendable, Hashable {
+    public let rawValue: UInt32
+    public init(rawValue: UInt32) { self.rawValue = rawValue }
+
+    /// `/proc/PID/status`: uid and user.
+    public static let status = FieldSet(rawValue: 1 << 0)
+    public static let cmdline = FieldSet(rawValue: 1 << 1)
+    public static let exe = FieldSet(rawValue: 1 << 2)
+    public static let cwd = FieldSet(rawValue: 1 << 3)
+    public static let cgroup = FieldSet(rawValue: 1 << 4)
+    /// `/proc/PID/fd`: descriptor counts and socket inodes.
+    public static let fds = FieldSet(rawValue: 1 << 5)
+    /// The socket tables of every network namespace, their owners, and the `ports` fields.
+    public static let sockets = FieldSet(rawValue: 1 << 6)
+    /// `/proc/PID/environ`: may hold secrets, so only on request.
+    public static let env = FieldSet(rawValue: 1 << 7)
+
+    public static let standard: FieldSet = [.status, .cmdline, .exe, .cwd, .cgroup, .fds, .sockets]
+    public static let all: FieldSet = [.standard, .env]
+
+    /// Names accepted by `--fields`, in the order they are documented.
+    public static let named: [(name: String, set: FieldSet)] = [
+        ("status", .status), ("cmdline", .cmdline), ("exe", .exe), ("cwd", .cwd),
+        ("cgroup", .cgroup), ("fds", .fds), ("sockets", .sockets), ("env", .env),
+        ("standard", .standard), ("all", .all),
+    ]
+
+    public var names: [String] {
+        FieldSet.named.prefix(8).filter { contains($0.set) }.map(\.name)
+    }
+
+    /// Sockets need descriptors to find their owners.
+    public var normalized: FieldSet { contains(.sockets) ? union(.fds) : self }
+}

@@ -1,0 +1,56 @@
+/// Everything one collection saw: the host, its processes (pid order) and its sockets.
+public struct Snapshot: Sendable, Equatable {
+    public static let formatVersion = "1.0"
+
+    public var formatVersion: String
+    public var host: HostInfo
+    /// Wall-clock time the collection started, seconds since the epoch.
+    public var takenAt: Double
+    public var durationMs: Double
+    public var fields: FieldSet
+    public var counters: ScanCounters
+    public var processes: [ProcessRecord]
+    public var sockets: [SocketRecord]
+
+    public init(
+        host: HostInfo, takenAt: Double = 0, durationMs: Double = 0, fields: FieldSet = .standard,
+        counters: ScanCounters = ScanCounters(), processes: [ProcessRecord],
+        sockets: [SocketRecord] = [], formatVersion: String = Snapshot.formatVersion
+    ) {
+        self.formatVersion = formatVersion
+        self.host = host
+        self.takenAt = takenAt
+        self.durationMs = durationMs
+        self.fields = fields
+        self.counters = counters
+        self.processes = processes
+        self.sockets = sockets
+    }
+
+    public func process(pid: Int32) -> ProcessRecord? {
+        var low = 0
+        var high = processes.count - 1
+        while low <= high {
+            let mid = (low + high) / 2
+            let candidate = processes[mid].pid
+            if candidate == pid { return processes[mid] }
+            if candidate < pid { low = mid + 1 } else { high = mid - 1 }
+        }
+        return nil
+    }
+
+    /// Listening sockets (`SocketRecord.isListening`), ordered by port, protocol and address.
+    public var listeningSockets: [SocketRecord] {
+        sockets.filter(\.isListening).sorted {
+            ($0.localPort, $0.proto.rawValue, $0.localAddress) < ($1.localPort, $1.proto.rawValue, $1.localAddress)
+        }
+    }
+
+    public enum CodingKeys: String, CodingKey, CaseIterable {
+        case formatVersion = "format_version"
+        case tool, host
+        case takenAt = "taken_at"
+        case durationMs = "duration_ms"
+        case fields, counters, processes, sockets
+    }
+}

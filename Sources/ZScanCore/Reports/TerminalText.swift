@@ -1,0 +1,60 @@
+/// Makes untrusted text (process names, command lines) safe for a terminal: every control
+/// character, DEL, C1 control and line/paragraph separator is shown escaped (`\n`, `\e`, `\x9b`,
+/// `\u{2028}`), so a process cannot move the cursor, recolour the screen or forge report lines.
+public enum TerminalText {
+    public static func escape(_ text: String) -> String {
+        if !text.unicodeScalars.contains(where: needsEscape) { return text }
+        var out = ""
+        out.reserveCapacity(text.utf8.count + 8)
+        for scalar in text.unicodeScalars {
+            guard needsEscape(scalar) else {
+                out.unicodeScalars.append(scalar)
+                continue
+            }
+            switch scalar.value {
+            case 0x0A: out += "\\n"
+            case 0x0D: out += "\\r"
+            case 0x09: out += "\\t"
+            case 0x1B: out += "\\e"
+            case 0..<0x100: out += "\\x" + hex2(scalar.value)
+            default: out += "\\u{" + String(scalar.value, radix: 16) + "}"
+            }
+        }
+        return out
+    }
+
+    /// Cuts `text` to at most `width` columns (one per scalar; good enough for command lines),
+    /// marking the cut with `…`.
+    public static func truncate(_ text: String, width: Int) -> String {
+        guard width > 0 else { return "" }
+        let scalars = text.unicodeScalars
+        if scalars.count <= width { return text }
+        var out = String.UnicodeScalarView()
+        out.append(contentsOf: scalars.prefix(width - 1))
+        out.append("…")
+        return String(out)
+    }
+
+    private static func needsEscape(_ scalar: Unicode.Scalar) -> Bool {
+        let v = scalar.value
+        return v < 0x20 || v == 0x7F || (v >= 0x80 && v < 0xA0) || v == 0x2028 || v == 0x2029
+    }
+
+    private static func hex2(_ value: UInt32) -> String {
+        let digits = Array("0123456789abcdef")
+        return String([digits[Int(value >> 4)], digits[Int(value & 0xF)]])
+    }
+}
+
+/// Human durations for tables: `45s`, `12m`, `3h05m`, `2d04h`.
+public enum DurationText {
+    public static func short(_ seconds: Double) -> String {
+        let s = Int(max(0, seconds))
+        if s < 60 { return "\(s)s" }
+        if s < 3600 { return "\(s / 60)m" }
+        if s < 86400 { return "\(s / 3600)h" + pad2((s % 3600) / 60) + "m" }
+        return "\(s / 86400)d" + pad2((s % 86400) / 3600) + "h"
+    }
+
+    private static func pad2(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }
+}

@@ -1,0 +1,24 @@
+/// Turns `/proc/PID/cmdline` (arguments separated and ended by NUL) into `args` and `cmdline`.
+///
+/// Empty for zombies and kernel threads. A process that rewrote its title setproctitle-style leaves
+/// one string with spaces and NUL padding (or no NUL at all); like psutil, its `args` are then the
+/// words of that string.
+enum CmdlineParser {
+    static func parse(_ bytes: UnsafeBufferPointer<UInt8>) -> (args: [String], cmdline: String) {
+        var end = bytes.count
+        while end > 0 && bytes[end - 1] == 0 { end -= 1 }
+        if end == 0 { return ([], "") }
+        let content = UnsafeBufferPointer(rebasing: bytes[0..<end])
+        var args: [String] = []
+        var start = 0
+        for i in 0...content.count where i == content.count || content[i] == 0 {
+            args.append(String(decoding: UnsafeBufferPointer(rebasing: content[start..<i]), as: UTF8.self))
+            start = i + 1
+        }
+        let retitled = args.count == 1 && end != bytes.count - 1 && args[0].contains(" ")
+        if retitled {
+            args = args[0].split(separator: " ", omittingEmptySubsequences: true).map(String.init)
+        }
+        return (args, args.joined(separator: " "))
+    }
+}

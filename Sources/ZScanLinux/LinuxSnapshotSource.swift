@@ -1,0 +1,137 @@
+import Glibc
+import Synchronization
+import ZScanCore
+
+/// Takes snapshots from a procfs tree: `/proc` by default, or a fixture tree in tests.
+public struct LinuxSnapshotSource: SnapshotSource {
+    public let procRoot: String
+    public let passwdPath: String
+    /// Worker threads; nil means one per online core, fewer for small process tables.
+    public let threads: Int?
+
+    public init(procRoot: String = "/proc", passwdPath: String = "/etc/passwd", threads: Int? = nil) {
+        self.procRoot = procRoot
+        self.passwdPath = passwdPath
+        self.threads = threads
+    }
+
+    public func collect(what requested: FieldSet) throws(ScanError) -> Snapshot {
+        let fields = requested.normalized
+        let started = HostFacts.monotonic()
+        let takenAt = HostFacts.wallClock()
+        let file = ProcFile()
+        var host = HostFacts.read(procRoot: procRoot, file: file)
+
+        let procFD: Int32
+        do {
+            procFD = try ProcFile.openDirectory(procRoot)
+        } catch {
+            throw .procUnreadable(path: procRoot, errno: errno, reason: String(cString: strerror(errno)))
+        }
+        defer { close(procFD) }
+        let pids = try listPids(procFD: procFD)
+
+        let workers = threads ?? min(WorkerPool.onlineCores(), max(1, pids.count / 256))
+        let results = ResultSlots(count: workers)
+        let cursor = BatchCursor(total: pids.count, batch: 32)
+        let hostFacts = host
+        WorkerPool.run(count: workers) { worker in
+            let reader = ProcessReader(fields: fields, host: hostFacts)
+            var found: [ProcessRecord] = []
+            found.reserveCapacity(pids.count / workers + 32)
+            while let range = cursor.take() {
+                for i in range {
+                    if let process = reader.read(pid: pids[i], procFD: procFD) { found.append(process) }
+                }
+            }
+            results.store(worker, processes: found, counters: reader.counters)
+        }
+        var processes: [ProcessRecord] = []
+        processes.reserveCapacity(pids.count)
+        var counters = ScanCounters()
+        for slot in results.all {
+            processes.append(contentsOf: slot.processes)
+            counters.add(slot.counters)
+        }
+
+        if fields.contains(.status) {
+            let users = UserDirectory(passwdPath: passwdPath, file: file)
+            for i in processes.indices {
+                if let uid = processes[i].uid { processes[i].user = users.name(of: uid) }
+            }
+        }
+        let sockets = fields.contains(.sockets) ? readSockets(processes: processes, file: file) : []
+
+        var snapshot = Snapshot(
+            host: host, takenAt: takenAt, fields: fields, counters: counters, processes: processes, sockets: sockets)
+        snapshot.link(fdsRead: fields.contains(.fds))
+        if let initProcess = snapshot.process(pid: 1) {
+            host.initPid = 1
+            host.initName = initProcess.name
+            snapshot.host = host
+        }
+        snapshot.durationMs = ((HostFacts.monotonic() - started) * 1e5).rounded() / 100
+        return snapshot
+    }
+
+    /// The numeric entries of the procfs root: thread-group leaders only (threads are not listed).
+    private func listPids(procFD: Int32) throws(ScanError) -> [Int32] {
+        var walker = DirectoryWalker()
+        var pids: [Int32] = []
+        pids.reserveCapacity(1024)
+        do {
+            try walker.forEachEntry(fd: procFD) { name, length in
+                if let pid = Decimal.parse(name, length: length), pid > 0, pid <= Int32.max { pids.append(Int32(pid)) }
+            }
+        } catch {
+            throw .procUnreadable(path: procRoot, errno: errno, reason: String(cString: strerror(errno)))
+        }
+        pids.sort()
+        return pids
+    }
+
+    /// Reads the socket tables once per network namespace: our own (`ROOT/net`), then, through one
+    /// member process each, every other namespace a process was seen in.
+    private func readSockets(processes: [ProcessRecord], file: ProcFile) -> [SocketRecord] {
+        let ownNamespace = (try? file.readLink(procRoot + "/self/ns/net", relativeTo: AT_FDCWD))
+            .flatMap { NamespaceLink.inode(file.buffer, count: $0) }
+        var sockets = readTables(directory: procRoot + "/net", netns: ownNamespace, file: file)
+        var seen: Set<UInt64> = ownNamespace.map { [$0] } ?? []
+        for process in processes {
+            guard let netns = process.netns, !seen.contains(netns) else { continue }
+            let tables = readTables(directory: "\(procRoot)/\(process.pid)/net", netns: netns, file: file)
+            // A process that exited meanwhile gives nothing; another member may still serve.
+            if !tables.isEmpty || processes.last(where: { $0.netns == netns })?.pid == process.pid {
+                seen.insert(netns)
+                sockets.append(contentsOf: tables)
+            }
+        }
+        return sockets
+    }
+
+    private func readTables(directory: String, netns: UInt64?, file: ProcFile) -> [SocketRecord] {
+        var sockets: [SocketRecord] = []
+        for proto in SocketRecord.Proto.allCases {
+            guard let n = try? file.read("\(directory)/\(proto.rawValue)") else { continue }
+            sockets += file.buffer.withUnsafeBufferPointer {
+                NetTableParser.parse(UnsafeBufferPointer(rebasing: $0[0..<n]), proto: proto, netns: netns)
+            }
+        }
+        return sockets
+    }
+}
+
+/// Per-worker results, handed over under a lock once per worker.
+private final class ResultSlots: Sendable {
+    private let slots: Mutex<[(processes: [ProcessRecord], counters: ScanCounters)]>
+
+    init(count: Int) {
+        slots = Mutex(Array(repeating: ([], ScanCounters()), count: count))
+    }
+
+    func store(_ worker: Int, processes: [ProcessRecord], counters: ScanCounters) {
+        slots.withLock { $0[worker] = (processes, counters) }
+    }
+
+    var all: [(processes: [ProcessRecord], counters: ScanCounters)] { slots.withLock { $0 } }
+}

@@ -1,0 +1,196 @@
+import Glibc
+import ZScanCore
+
+/// Reads one process from its `/proc/PID` directory, each file at most once, only the groups asked
+/// for. All reads go through one directory descriptor, so they all describe the same process: if the
+/// pid is reused meanwhile, reads fail with ESRCH instead of describing the newcomer.
+final class ProcessReader {
+    private let file = ProcFile()
+    private var walker = DirectoryWalker()
+    private let fields: FieldSet
+    private let host: HostInfo
+    private(set) var counters = ScanCounters()
+
+    init(fields: FieldSet, host: HostInfo) {
+        self.fields = fields
+        self.host = host
+    }
+
+    /// The process, or nil if it vanished while being read (counted).
+    func read(pid: Int32, procFD: Int32) -> ProcessRecord? {
+        let dirfd: Int32
+        do {
+            dirfd = try ProcFile.openDirectory(String(pid), relativeTo: procFD)
+        } catch {
+            counters.vanished += 1
+            return nil
+        }
+        defer { close(dirfd) }
+
+        guard let count = try? file.read("stat", relativeTo: dirfd),
+              let stat = file.buffer.withUnsafeBufferPointer({ StatParser.parse(UnsafeBufferPointer(rebasing: $0[0..<count])) })
+        else {
+            counters.vanished += 1
+            return nil
+        }
+        let hz = Double(host.clockTicks)
+        let started = Double(stat.startTicks) / hz
+        var process = ProcessRecord(
+            pid: pid, ppid: stat.ppid, pgid: stat.pgid, sid: stat.sid, tty: TTYName.name(stat.ttyNr),
+            state: stat.state, name: stat.name, startTicks: stat.startTicks,
+            startedAt: ((host.bootTime + started) * 100).rounded() / 100, age: max(0, host.uptime - started),
+            cpuTime: Double(stat.utime + stat.stime) / hz, rss: stat.rssPages * UInt64(host.pageSize),
+            threads: stat.threads, kernelThread: stat.isKernelThread)
+
+        // A file every live process has (even a zombie) that fails with ESRCH/ENOENT means it exited.
+        var vanished = false
+        func note(_ failure: ProcFailure, mustExist: Bool) {
+            switch failure {
+            case .gone: if mustExist { vanished = true }
+            case .denied: counters.denied += 1
+            case .other: break
+            }
+        }
+
+        if fields.contains(.status) {
+            do {
+                let n = try file.read("status", relativeTo: dirfd)
+                process.uid = file.buffer.withUnsafeBufferPointer { StatusParser.effectiveUID(UnsafeBufferPointer(rebasing: $0[0..<n])) }
+            } catch { note(error, mustExist: true) }
+        }
+        if fields.contains(.cmdline) {
+            do {
+                let n = try file.read("cmdline", relativeTo: dirfd)
+                let parsed = file.buffer.withUnsafeBufferPointer { CmdlineParser.parse(UnsafeBufferPointer(rebasing: $0[0..<n])) }
+                process.args = parsed.args
+                process.cmdline = parsed.cmdline
+            } catch { note(error, mustExist: true) }
+        }
+        if fields.contains(.exe) && !process.kernelThread {
+            do { process.exe = file.string(try file.readLink("exe", relativeTo: dirfd)) } catch { note(error, mustExist: false) }
+        }
+        if fields.contains(.cwd) && !process.kernelThread {
+            do { process.cwd = file.string(try file.readLink("cwd", relativeTo: dirfd)) } catch { note(error, mustExist: false) }
+        }
+        if fields.contains(.cgroup) {
+            do {
+                let n = try file.read("cgroup", relativeTo: dirfd)
+                process.cgroup = CgroupParser.path(file.string(n))
+            } catch { note(error, mustExist: true) }
+        }
+        if fields.contains(.fds) {
+            readDescriptors(of: &process, dirfd: dirfd, vanished: &vanished)
+        }
+        if fields.contains(.sockets) {
+            if let n = try? file.readLink("ns/net", relativeTo: dirfd) {
+                process.netns = NamespaceLink.inode(file.buffer, count: n)
+            }
+        }
+        if fields.contains(.env) && !process.kernelThread {
+            do {
+                let n = try file.read("environ", relativeTo: dirfd)
+                process.env = file.buffer.withUnsafeBufferPointer { EnvironParser.parse(UnsafeBufferPointer(rebasing: $0[0..<n])) }
+            } catch { note(error, mustExist: false) }
+        }
+        if vanished {
+            counters.vanished += 1
+            return nil
+        }
+        return process
+    }
+
+    /// Counts descriptors and collects socket inodes (`socket:[INODE]` link targets).
+    private func readDescriptors(of process: inout ProcessRecord, dirfd: Int32, vanished: inout Bool) {
+        let fdDir: Int32
+        do {
+            fdDir = try ProcFile.openDirectory("fd", relativeTo: dirfd)
+        } catch {
+            if error == .gone {
+                // A zombie's fd directory cannot be opened either; it holds no descriptors.
+                if process.isZombie { process.fds = 0 } else { vanished = true }
+            } else {
+                counters.denied += 1
+                counters.fdsUnreadable += 1
+            }
+            return
+        }
+        defer { close(fdDir) }
+        var count = 0
+        var linksDenied = false
+        var inodes: [UInt64] = []
+        var link = [CChar](repeating: 0, count: 64)
+        let prefix: [UInt8] = Array("socket:[".utf8)
+        do {
+            try walker.forEachEntry(fd: fdDir) { name, _ in
+                count += 1
+                let n = readlinkat(fdDir, name, &link, link.count)
+                if n < 0 && (errno == EACCES || errno == EPERM) { linksDenied = true }
+                guard n > prefix.count + 1 else { return }
+                link.withUnsafeBufferPointer { target in
+                    for i in 0..<prefix.count where UInt8(bitPattern: target[i]) != prefix[i] { return }
+                    var inode: UInt64 = 0
+                    for i in prefix.count..<(n - 1) {
+                        let digit = UInt8(bitPattern: target[i])
+                        guard digit >= 0x30 && digit <= 0x39 else { return }
+                        inode = inode * 10 + UInt64(digit - 0x30)
+                    }
+                    inodes.append(inode)
+                }
+            }
+        } catch {
+            if error == .denied {
+                counters.denied += 1
+                counters.fdsUnreadable += 1
+            }
+            return
+        }
+        // Listing may be allowed where following the links is not (ptrace access mode checks).
+        if linksDenied {
+            counters.denied += 1
+            counters.fdsUnreadable += 1
+        }
+        process.fds = count
+        process.socketInodes = inodes
+    }
+}
+
+/// `/proc/PID/cgroup`: `0::/path` on cgroup v2; on v1, the first hierarchy's path.
+enum CgroupParser {
+    static func path(_ text: String) -> String? {
+        var first: String? = nil
+        for line in text.split(separator: "\n") {
+            let parts = line.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false)
+            guard parts.count == 3 else { continue }
+            if parts[0] == "0" && parts[1].isEmpty { return String(parts[2]) }
+            if first == nil { first = String(parts[2]) }
+        }
+        return first
+    }
+}
+
+/// `/proc/PID/environ`: NUL-separated `KEY=VALUE` entries (the first `=` splits).
+enum EnvironParser {
+    static func parse(_ bytes: UnsafeBufferPointer<UInt8>) -> [String: String] {
+        var env: [String: String] = [:]
+        var start = 0
+        for i in 0...bytes.count where i == bytes.count || bytes[i] == 0 {
+            defer { start = i + 1 }
+            guard i > start else { continue }
+            let entry = UnsafeBufferPointer(rebasing: bytes[start..<i])
+            guard let eq = entry.firstIndex(of: UInt8(ascii: "=")), eq > entry.startIndex else { continue }
+            let key = String(decoding: UnsafeBufferPointer(rebasing: entry[entry.startIndex..<eq]), as: UTF8.self)
+            env[key] = String(decoding: UnsafeBufferPointer(rebasing: entry[(eq + 1)...]), as: UTF8.self)
+        }
+        return env
+    }
+}
+
+/// Namespace links read `net:[4026531840]`; the number is the namespace's inode.
+enum NamespaceLink {
+    static func inode(_ buffer: [UInt8], count: Int) -> UInt64? {
+        guard let open = buffer[0..<count].firstIndex(of: UInt8(ascii: "[")),
+              let close = buffer[0..<count].lastIndex(of: UInt8(ascii: "]")), close > open + 1
+        else { return nil }
+        return buffer.withUnsafeBufferPointer { Decimal.parse(UnsafeBufferPointer(rebasing: $0[(open + 1)..<close])) }
+    }
+}

@@ -1,0 +1,105 @@
+import Glibc
+
+/// orphan and attached: processes in a session of their own, with or without a live parent.
+extension Fixture {
+    /// orphan: F -> S (setsid) -> O; S exits once O is ready, so O is reparented and its
+    /// session has no leader. With --keep-session: F -> S -> M -> O, M exits, S stays alive.
+    mutating func runOrphan() throws(FixtureError) -> JSON {
+        let port = try options.optionalInt("--listen", in: 0...65535)
+        let (address, proto) = try endpoint()
+        let keepSession = options.has("--keep-session")
+        // O closes its copy of the write end when ready; its parent waits for that EOF and exits.
+        var orphanReady = try Pipe.make("orphan ready")
+
+        let leader = try context.fork { leader in
+            setsid()
+            if !keepSession {
+                forkOrphanThenExit(&leader, orphanReady, port, address, proto)
+            }
+            do throws(FixtureError) {
+                let middle = try leader.fork { middle in
+                    forkOrphanThenExit(&middle, orphanReady, port, address, proto)
+                }
+                var ownCopy = orphanReady
+                ownCopy.closeRead()
+                ownCopy.closeWrite()
+                var status: Int32 = 0
+                while waitpid(middle, &status, 0) < 0 && errno == EINTR {}
+            } catch {
+                leader.report.fail(error)
+            }
+            leader.report.pipe.closeWrite()
+            leader.lifeline.idleReaping()
+        }
+        orphanReady.closeRead()
+        orphanReady.closeWrite()
+        tracker.addDirect(leader)
+
+        let report = try context.report.collect(1, until: setupDeadline)[0]
+        let orphan = report.pid
+        let formerParent = report.ppid  // S, or M with --keep-session
+        tracker.addIndirect(orphan, level: 2)
+        if !keepSession {
+            var status: Int32 = 0
+            while waitpid(leader, &status, 0) < 0 && errno == EINTR {}
+            tracker.markReaped(leader)
+        }
+        try waitUntil("the orphan to be reparented") {
+            guard let stat = ProcStat(pid: orphan) else { return false }
+            return stat.ppid != leader && stat.ppid != formerParent
+        }
+        return object([
+            ("orphan", .int(Int(orphan))),
+            ("session_leader", .int(Int(leader))),
+            ("port", report.value < 0 ? .null : .int(Int(report.value))),
+        ])
+    }
+
+    /// attached: F -> S (setsid, stays alive) -> C; C has a live parent that leads its session.
+    mutating func runAttached() throws(FixtureError) -> JSON {
+        let port = try options.optionalInt("--listen", in: 0...65535)
+        let (address, proto) = try endpoint()
+        let leader = try context.fork { leader in
+            setsid()
+            do throws(FixtureError) {
+                _ = try leader.fork { process in
+                    process.reportReady(value: process.bindInChild(port, address, proto))
+                    process.lifeline.idle()
+                }
+            } catch {
+                leader.report.fail(error)
+            }
+            leader.report.pipe.closeWrite()
+            leader.lifeline.idleReaping()
+        }
+        tracker.addDirect(leader)
+        let report = try context.report.collect(1, until: setupDeadline)[0]
+        tracker.addIndirect(report.pid, level: 2)
+        return object([
+            ("session_leader", .int(Int(leader))),
+            ("process", .int(Int(report.pid))),
+            ("port", report.value < 0 ? .null : .int(Int(report.value))),
+        ])
+    }
+}
+
+/// In S (or M): forks the orphan-to-be O, waits until O is ready, then exits so O loses its parent.
+private func forkOrphanThenExit(
+    _ parent: inout Context, _ ready: Pipe, _ port: Int?, _ address: BindAddress, _ proto: Proto
+) -> Never {
+    do throws(FixtureError) {
+        _ = try parent.fork { orphan in
+            var ownCopy = ready
+            ownCopy.closeRead()
+            orphan.reportReady(value: orphan.bindInChild(port, address, proto))
+            ownCopy.closeWrite()
+            orphan.lifeline.idle()
+        }
+    } catch {
+        parent.report.fail(error)
+    }
+    var ownCopy = ready
+    ownCopy.closeWrite()
+    ownCopy.waitForEOF()
+    _exit(0)
+}

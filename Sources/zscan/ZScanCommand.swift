@@ -1,0 +1,93 @@
+import ZScanCore
+
+/// The top-level command: picks a subcommand, prints help and errors, returns the exit code.
+enum ZScanCommand {
+    static let spec = CommandSpec(
+        name: "",
+        abstract: "Find what processes left behind: zombies, orphaned dev servers, ports held by dead, stopped or orphaned processes, hangs and leaks.",
+        usage: "<subcommand>",
+        options: [
+            OptionSpec(long: "version", help: "Show the version."),
+            CommandSpec.help,
+        ],
+        subcommands: [
+            ("snapshot", SnapshotCommand.spec.abstract),
+            ("ports", PortsCommand.spec.abstract),
+            ("version", "Show the version."),
+            ("help", "Show subcommand help information."),
+        ])
+
+    static let commands: [String: (spec: CommandSpec, run: @Sendable (ParsedArguments) throws(CLIError) -> Int32)] = [
+        "snapshot": (SnapshotCommand.spec, SnapshotCommand.run),
+        "ports": (PortsCommand.spec, PortsCommand.run),
+        "version": (versionSpec, { _ in printVersion() }),
+    ]
+
+    static let versionSpec = CommandSpec(name: "version", abstract: "Show the version.", usage: "", options: [CommandSpec.help])
+
+    static func run(_ arguments: [String]) -> Int32 {
+        guard let first = arguments.first else {
+            Output.out(spec.helpText)
+            return 0
+        }
+        switch first {
+        case "-h", "--help":
+            Output.out(spec.helpText)
+            return 0
+        case "--version":
+            return printVersion()
+        case "help":
+            return help(Array(arguments.dropFirst()))
+        default:
+            break
+        }
+        guard let command = commands[first] else {
+            let message = first.hasPrefix("-") ? "Unknown option '\(first)'" : "Unknown subcommand '\(first)'"
+            Output.err(UsageError(message: message, command: spec).text)
+            return 2
+        }
+        do {
+            let parsed = try ParsedArguments(Array(arguments.dropFirst()), spec: command.spec)
+            if parsed.wantsHelp {
+                Output.out(command.spec.helpText)
+                return 0
+            }
+            return try command.run(parsed)
+        } catch let error as UsageError {
+            Output.err(error.text)
+            return 2
+        } catch let error as CLIError {
+            switch error {
+            case let .usage(usage): Output.err(usage.text)
+            case let .failure(message): Output.err("Error: \(message)\n")
+            }
+            return 2
+        } catch {
+            Output.err("Error: \(error)\n")
+            return 2
+        }
+    }
+
+    private static func help(_ arguments: [String]) -> Int32 {
+        guard let name = arguments.first else {
+            Output.out(spec.helpText)
+            return 0
+        }
+        if name == "help" {
+            Output.out(spec.helpText)
+            return 0
+        }
+        guard let command = commands[name] else {
+            Output.err(UsageError(message: "Unknown subcommand '\(name)'", command: spec).text)
+            return 2
+        }
+        Output.out(command.spec.helpText)
+        return 0
+    }
+
+    @discardableResult
+    static func printVersion() -> Int32 {
+        Output.out("\(ToolInfo.name) \(ToolInfo.version)\n")
+        return 0
+    }
+}

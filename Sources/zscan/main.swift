@@ -1,0 +1,3 @@
+import Glibc
+
+exit(ZScanCommand.run(Array(CommandLine.arguments.dropFirst())))

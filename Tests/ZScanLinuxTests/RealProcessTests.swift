@@ -1,0 +1,173 @@
+import Foundation
+import XCTest
+import ZScanTestSupport
+@testable import ZScanCore
+@testable import ZScanLinux
+
+/// The snapshot sees each real fixture exactly as `zscan-fixture` made it.
+final class RealProcessTests: XCTestCase {
+    func snapshot(_ fields: FieldSet = .standard) throws -> Snapshot {
+        try LinuxSnapshotSource().collect(what: fields)
+    }
+
+    func testZombiesAreSeenWithTheirParent() throws {
+        let fixture = try FixtureProcess(["zombies", "--count", "3"])
+        defer { fixture.stop() }
+        let zombies = fixture.ints("zombies")
+        XCTAssertEqual(zombies.count, 3)
+        let s = try snapshot()
+        for pid in zombies {
+            let zombie = try XCTUnwrap(s.process(pid: pid), "zombie \(pid)")
+            XCTAssertEqual(zombie.state, "Z")
+            XCTAssertEqual(zombie.ppid, fixture.pid)
+            XCTAssertEqual(zombie.cmdline, "", "a zombie's command line is empty")
+            XCTAssertEqual(zombie.args, [])
+            XCTAssertNil(zombie.exe)
+            XCTAssertEqual(zombie.fds, 0)
+        }
+        XCTAssertEqual(Set(s.process(pid: fixture.pid)!.children), Set(zombies))
+        XCTAssertTrue(s.process(pid: fixture.pid)!.cmdline!.contains(fixture.marker))
+    }
+
+    func testOrphanIsReparentedWithItsSessionGone() throws {
+        let fixture = try FixtureProcess(["orphan", "--listen", "0"])
+        defer { fixture.stop() }
+        let pid = try XCTUnwrap(fixture.int("orphan"))
+        let leader = try XCTUnwrap(fixture.int("session_leader"))
+        let port = try XCTUnwrap(fixture.int("port"))
+        let s = try snapshot()
+        let orphan = try XCTUnwrap(s.process(pid: pid))
+        XCTAssertNil(s.process(pid: leader), "the session leader exited")
+        XCTAssertEqual(orphan.sid, leader)
+        XCTAssertNotEqual(orphan.ppid, leader)
+        XCTAssertNotEqual(orphan.ppid, fixture.pid)
+        XCTAssertEqual(orphan.reparented, true)
+        XCTAssertEqual(orphan.sessionAlive, false)
+        XCTAssertTrue(orphan.orphaned)
+        XCTAssertEqual(orphan.ports, [Int(port)])
+        XCTAssertEqual(orphan.listening, true)
+        XCTAssertTrue(orphan.cmdline!.contains(fixture.marker))
+        XCTAssertTrue(s.process(pid: orphan.ppid)!.children.contains(pid))
+    }
+
+    func testAdoptedProcessWithLiveSessionIsNotAnOrphan() throws {
+        let fixture = try FixtureProcess(["orphan", "--keep-session"])
+        defer { fixture.stop() }
+        let pid = try XCTUnwrap(fixture.int("orphan"))
+        let leader = try XCTUnwrap(fixture.int("session_leader"))
+        let s = try snapshot()
+        let process = try XCTUnwrap(s.process(pid: pid))
+        XCTAssertNotNil(s.process(pid: leader))
+        XCTAssertEqual(process.reparented, true)
+        XCTAssertEqual(process.sessionAlive, true)
+        XCTAssertFalse(process.orphaned)
+    }
+
+    func testAttachedProcessIsNeitherReparentedNorOrphaned() throws {
+        let fixture = try FixtureProcess(["attached"])
+        defer { fixture.stop() }
+        let pid = try XCTUnwrap(fixture.int("process"))
+        let leader = try XCTUnwrap(fixture.int("session_leader"))
+        let process = try XCTUnwrap(try snapshot().process(pid: pid))
+        XCTAssertEqual(process.ppid, leader)
+        XCTAssertEqual(process.sid, leader)
+        XCTAssertEqual(process.reparented, false)
+        XCTAssertEqual(process.sessionAlive, true)
+        XCTAssertFalse(process.orphaned)
+    }
+
+    func testSharedListeningSocketBelongsToEveryHolder() throws {
+        for (proto, host, extra) in [("tcp", "127.0.0.1", [String]()), ("tcp6", "::1", []), ("udp", "127.0.0.1", ["--udp"]), ("tcp6", "::", [])] {
+            let fixture = try FixtureProcess(["listen", "--port", "0", "--host", host, "--share", "2"] + extra)
+            defer { fixture.stop() }
+            let port = Int(try XCTUnwrap(fixture.ints("ports").first))
+            let holders = Set([fixture.pid] + fixture.ints("workers"))
+            XCTAssertEqual(holders.count, 3)
+            let s = try snapshot()
+            let sockets = s.listeningSockets.filter { $0.localPort == port && $0.proto.rawValue == proto }
+            XCTAssertEqual(sockets.count, 1, "\(proto) \(host): \(s.listeningSockets.filter { $0.localPort == port })")
+            XCTAssertEqual(Set(sockets.first?.owners ?? []), holders, "\(proto) \(host)")
+            XCTAssertEqual(sockets.first?.localAddress, host == "::" ? "::" : host)
+            XCTAssertEqual(sockets.first?.ownerKnown, true)
+            for pid in holders { XCTAssertEqual(s.process(pid: pid)?.ports, [port]) }
+        }
+    }
+
+    func testStoppedListenerIsInStateT() throws {
+        let fixture = try FixtureProcess(["stopped-listener", "--port", "0"])
+        defer { fixture.stop() }
+        let pid = try XCTUnwrap(fixture.int("listener"))
+        let port = Int(try XCTUnwrap(fixture.int("port")))
+        let s = try snapshot()
+        let listener = try XCTUnwrap(s.process(pid: pid))
+        XCTAssertEqual(listener.state, "T")
+        XCTAssertTrue(listener.isStopped)
+        XCTAssertEqual(listener.ports, [port])
+        let socket = s.listeningSockets.first { $0.localPort == port }
+        XCTAssertEqual(socket?.state, "LISTEN")
+        XCTAssertEqual(socket?.owners, [pid])
+    }
+
+    func testTreeLinksParentsAndChildren() throws {
+        let fixture = try FixtureProcess(["tree", "--depth", "3", "--width", "2"])
+        defer { fixture.stop() }
+        let nodes = try XCTUnwrap(fixture.info["nodes"] as? [[String: Int]])
+        XCTAssertEqual(nodes.count, 2 + 4 + 8)
+        let s = try snapshot()
+        for node in nodes {
+            let process = try XCTUnwrap(s.process(pid: Int32(node["pid"]!)))
+            XCTAssertEqual(process.ppid, Int32(node["ppid"]!))
+            let expectedChildren = nodes.filter { $0["ppid"] == node["pid"] }.map { Int32($0["pid"]!) }
+            XCTAssertEqual(Set(process.children), Set(expectedChildren))
+        }
+    }
+
+    func testHostileNamesAndTitlesOfRealProcesses() throws {
+        // ESC [31m, a newline, ')' and invalid UTF-8 in comm (at most 15 bytes).
+        let fixture = try FixtureProcess(["sleep", "--name-hex", "1b5b33316d0a29ff28"])
+        defer { fixture.stop() }
+        let process = try XCTUnwrap(try snapshot().process(pid: fixture.pid))
+        XCTAssertEqual(process.name, "\u{1B}[31m\n)\u{FFFD}(")
+        XCTAssertEqual(process.state, "S")
+
+        let retitled = try FixtureProcess(["sleep", "--title", "postgres: writer process"])
+        defer { retitled.stop() }
+        let titled = try XCTUnwrap(try snapshot().process(pid: retitled.pid))
+        XCTAssertEqual(titled.cmdline, "postgres: writer process")
+        XCTAssertEqual(titled.args, ["postgres:", "writer", "process"])
+
+        let disguised = try FixtureProcess(["--argv", "python3 -m uvicorn app:app", "sleep"])
+        defer { disguised.stop() }
+        let server = try XCTUnwrap(try snapshot().process(pid: disguised.pid))
+        XCTAssertEqual(Array(server.args!.prefix(4)), ["python3", "-m", "uvicorn", "app:app"])
+        XCTAssertTrue(server.cmdline!.hasPrefix("python3 -m uvicorn app:app"))
+        XCTAssertTrue(server.cmdline!.contains(disguised.marker))
+    }
+
+    func testIdentityAndTimesMatchTheKernel() throws {
+        let fixture = try FixtureProcess(["sleep"])
+        defer { fixture.stop() }
+        let s = try snapshot()
+        let process = try XCTUnwrap(s.process(pid: fixture.pid))
+        let stat = try String(contentsOfFile: "/proc/\(fixture.pid)/stat", encoding: .utf8)
+        let fields = stat[stat.range(of: ")", options: .backwards)!.upperBound...].split(separator: " ")
+        XCTAssertEqual(process.startTicks, UInt64(fields[19])!, "field 22")
+        XCTAssertLessThan(process.age, 30)
+        XCTAssertEqual(process.startedAt, Date().timeIntervalSince1970 - process.age, accuracy: 2)
+        XCTAssertEqual(process.exe, Products.path("zscan-fixture"))
+        XCTAssertEqual(process.cwd, FileManager.default.currentDirectoryPath)
+        XCTAssertEqual(process.uid, getuid())
+        XCTAssertNotNil(process.cgroup)
+        XCTAssertEqual(process.identity, ProcessIdentity(pid: fixture.pid, startTicks: UInt64(fields[19])!))
+        XCTAssertEqual(s.host.collectorPid, getpid())
+        XCTAssertNotNil(s.process(pid: getpid()), "the collector sees itself")
+    }
+
+    func testSnapshotOfThisMachineRoundTrips() throws {
+        let s = try snapshot(.all)
+        XCTAssertGreaterThan(s.processes.count, 5)
+        XCTAssertEqual(try Snapshot.decode(json: s.jsonBytes()), s)
+        XCTAssertTrue(s.processes.contains { $0.kernelThread } || s.process(pid: 2) == nil)
+        XCTAssertEqual(s.processes.map(\.pid), s.processes.map(\.pid).sorted())
+    }
+}

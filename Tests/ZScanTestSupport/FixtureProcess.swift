@@ -1,0 +1,126 @@
+import Foundation
+import XCTest
+
+/// Where the package's built executables are: next to the test bundle (`.build/debug`).
+public enum Products {
+    public static var directory: URL {
+        if let override = ProcessInfo.processInfo.environment["ZSCAN_PRODUCTS"] { return URL(fileURLWithPath: override) }
+        var url = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+        while url.path != "/" {
+            url.deleteLastPathComponent()
+            if FileManager.default.isExecutableFile(atPath: url.appendingPathComponent("zscan-fixture").path) { return url }
+        }
+        return Bundle.main.bundleURL.deletingLastPathComponent()
+    }
+
+    public static func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
+}
+
+/// A running `zscan-fixture`: started with a unique marker, its ready line parsed, and ended in
+/// teardown by its own pid (SIGTERM; it ends everything it made), never by name or pattern.
+public final class FixtureProcess {
+    public let process = Process()
+    public let marker: String
+    /// The fixture's ready line, parsed.
+    public let info: [String: Any]
+
+    public var pid: Int32 { process.processIdentifier }
+
+    public init(_ arguments: [String]) throws {
+        marker = "zscan-test-\(UUID().uuidString.prefix(8))"
+        process.executableURL = URL(fileURLWithPath: Products.path("zscan-fixture"))
+        process.arguments = arguments + ["--marker", marker, "--ttl", "120"]
+        let stdout = Pipe()
+        process.standardOutput = stdout
+        process.standardError = FileHandle.standardError
+        try process.run()
+        let line = FixtureProcess.readLine(stdout.fileHandleForReading)
+        guard let data = line.data(using: .utf8),
+              let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
+        else {
+            process.terminate()
+            process.waitUntilExit()
+            XCTFail("zscan-fixture \(arguments) did not get ready: '\(line)'")
+            throw FixtureFailure.notReady(line)
+        }
+        info = object
+    }
+
+    public func int(_ key: String) -> Int32? { (info[key] as? Int).map(Int32.init) }
+    public func ints(_ key: String) -> [Int32] { (info[key] as? [Int] ?? []).map(Int32.init) }
+
+    /// Ends the fixture and everything it made: SIGTERM to its own pid, then wait.
+    public func stop() {
+        guard process.isRunning else { return }
+        kill(pid, SIGTERM)
+        process.waitUntilExit()
+    }
+
+    deinit { stop() }
+
+    private static func readLine(_ handle: FileHandle) -> String {
+        var bytes: [UInt8] = []
+        while true {
+            let chunk = handle.readData(ofLength: 1)
+            guard let byte = chunk.first else { break }
+            if byte == 0x0A { break }
+            bytes.append(byte)
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    public enum FixtureFailure: Error { case notReady(String) }
+}
+
+/// Runs a command and returns its standard output (for `ps`, `ss`).
+public func runTool(_ path: String, _ arguments: [String]) throws -> String {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: path)
+    process.arguments = arguments
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+    let data = pipe.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return String(decoding: data, as: UTF8.self)
+}
+
+/// What a finished command printed and returned.
+public struct ToolResult {
+    public var stdout: String
+    public var stderr: String
+    public var status: Int32
+}
+
+/// Runs a command to completion, capturing both streams (read concurrently so neither fills up).
+public func runCapturing(_ path: String, _ arguments: [String], environment: [String: String]? = nil) throws -> ToolResult {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: path)
+    process.arguments = arguments
+    if let environment { process.environment = environment }
+    let out = Pipe()
+    let err = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    process.standardInput = FileHandle.nullDevice
+    try process.run()
+    let errData = LockedData()
+    let reader = Thread { errData.set(err.fileHandleForReading.readDataToEndOfFile()) }
+    reader.start()
+    let outData = out.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    while !errData.done { usleep(1000) }
+    return ToolResult(
+        stdout: String(decoding: outData, as: UTF8.self), stderr: String(decoding: errData.value, as: UTF8.self),
+        status: process.terminationStatus)
+}
+
+private final class LockedData: @unchecked Sendable {
+    private let lock = NSLock()
+    private var data = Data()
+    private var finished = false
+    func set(_ value: Data) { lock.lock(); data = value; finished = true; lock.unlock() }
+    var done: Bool { lock.lock(); defer { lock.unlock() }; return finished }
+    var value: Data { lock.lock(); defer { lock.unlock() }; return data }
+}

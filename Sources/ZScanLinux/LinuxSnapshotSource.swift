@@ -90,37 +90,45 @@ public struct LinuxSnapshotSource: SnapshotSource {
         return pids
     }
 
-    /// Reads the socket tables once per network namespace: our own (`ROOT/net`), then, through one
-    /// member process each, every other namespace a process was seen in.
+    /// Reads the socket tables once per network namespace: our own (`ROOT/net`), then every other
+    /// namespace a process was seen in, through its first member whose tables can still be read
+    /// (a member may exit meanwhile).
     private func readSockets(processes: [ProcessRecord], file: ProcFile) -> [SocketRecord] {
         let ownNamespace = (try? file.readLink(procRoot + "/self/ns/net", relativeTo: AT_FDCWD))
             .flatMap { NamespaceLink.inode(file.buffer, count: $0) }
-        var sockets = readTables(directory: procRoot + "/net", netns: ownNamespace, file: file)
-        var seen: Set<UInt64> = ownNamespace.map { [$0] } ?? []
+        var sockets = readTables(directory: procRoot + "/net", netns: ownNamespace, file: file) ?? []
+        var members: [UInt64: [Int32]] = [:]
+        var order: [UInt64] = []
         for process in processes {
-            guard let netns = process.netns, !seen.contains(netns) else { continue }
-            let tables = readTables(directory: "\(procRoot)/\(process.pid)/net", netns: netns, file: file)
-            // A process that exited meanwhile gives nothing; another member may still serve.
-            if !tables.isEmpty || processes.last(where: { $0.netns == netns })?.pid == process.pid {
-                seen.insert(netns)
-                sockets.append(contentsOf: tables)
+            guard let netns = process.netns, netns != ownNamespace else { continue }
+            if members[netns] == nil { order.append(netns) }
+            members[netns, default: []].append(process.pid)
+        }
+        for netns in order {
+            for pid in members[netns]! {
+                if let tables = readTables(directory: "\(procRoot)/\(pid)/net", netns: netns, file: file) {
+                    sockets += tables
+                    break
+                }
             }
         }
         return sockets
     }
 
-    private func readTables(directory: String, netns: UInt64?, file: ProcFile) -> [SocketRecord] {
+    /// The four tables of one namespace, or nil when none could be read.
+    private func readTables(directory: String, netns: UInt64?, file: ProcFile) -> [SocketRecord]? {
         var sockets: [SocketRecord] = []
+        var readAny = false
         for proto in SocketRecord.Proto.allCases {
             guard let n = try? file.read("\(directory)/\(proto.rawValue)") else { continue }
+            readAny = true
             sockets += file.buffer.withUnsafeBufferPointer {
                 NetTableParser.parse(UnsafeBufferPointer(rebasing: $0[0..<n]), proto: proto, netns: netns)
             }
         }
-        return sockets
+        return readAny ? sockets : nil
     }
 }
-
 /// Per-worker results, handed over under a lock once per worker.
 private final class ResultSlots: Sendable {
     private let slots: Mutex<[(processes: [ProcessRecord], counters: ScanCounters)]>

@@ -38,7 +38,8 @@ final class ProcessReader {
         var process = ProcessRecord(
             pid: pid, ppid: stat.ppid, pgid: stat.pgid, sid: stat.sid, tty: TTYName.name(stat.ttyNr),
             state: stat.state, name: stat.name, startTicks: stat.startTicks,
-            startedAt: ((host.bootTime + started) * 100).rounded() / 100, age: max(0, host.uptime - started),
+            startedAt: ((host.bootTime + started) * 100).rounded() / 100,
+            age: max(0, ((host.uptime - started) * 100).rounded() / 100),
             cpuTime: Double(stat.utime + stat.stime) / hz, rss: stat.rssPages * UInt64(host.pageSize),
             threads: stat.threads, kernelThread: stat.isKernelThread)
 

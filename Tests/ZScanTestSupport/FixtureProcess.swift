@@ -1,5 +1,4 @@
 import Foundation
-import XCTest
 
 /// Where the package's built executables are: next to the test bundle (`.build/debug`).
 public enum Products {
@@ -40,8 +39,7 @@ public final class FixtureProcess {
         else {
             process.terminate()
             process.waitUntilExit()
-            XCTFail("zscan-fixture \(arguments) did not get ready: '\(line)'")
-            throw FixtureFailure.notReady(line)
+            throw FixtureFailure.notReady("zscan-fixture \(arguments) did not get ready: '\(line)'")
         }
         info = object
     }

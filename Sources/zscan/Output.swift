@@ -29,10 +29,23 @@ enum Output {
     /// Columns of the terminal on `fd`, or nil when it is not a terminal.
     static func terminalWidth(_ fd: Int32 = STDOUT_FILENO) -> Int? { Terminal.columns(fd) }
 
-    /// Writes `bytes` to `path` through a temporary file and a rename, so a reader never sees half.
+    /// Writes `bytes` to `path`. A new path or a regular file is replaced atomically (temporary
+    /// file + rename) so a reader never sees half a report; anything else (`/dev/null`, a FIFO,
+    /// `/dev/stdout`, a symbolic link) is written in place, because renaming over it would replace
+    /// a device or a link with a plain file.
     static func writeFile(_ path: String, _ bytes: [UInt8]) throws(CLIError) {
+        var info = stat()
+        let exists = lstat(path, &info) == 0
+        if exists && (info.st_mode & S_IFMT) != S_IFREG {
+            let fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC)
+            guard fd >= 0 else { throw CLIError.failure("cannot write \(path): \(String(cString: strerror(errno)))") }
+            var failed = writeAll(bytes, to: fd)
+            if close(fd) != 0 && failed == 0 { failed = errno }
+            if failed != 0 { throw CLIError.failure("cannot write \(path): \(String(cString: strerror(failed)))") }
+            return
+        }
         let temporary = path + ".tmp.\(getpid())"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, exists ? info.st_mode & 0o7777 : 0o644)
         guard fd >= 0 else { throw CLIError.failure("cannot write \(path): \(String(cString: strerror(errno)))") }
         var failed = writeAll(bytes, to: fd)
         if close(fd) != 0 && failed == 0 { failed = errno }

@@ -145,6 +145,37 @@ final class CLITests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: path + ".tmp.\(getpid())"))
     }
 
+    /// `-o` must never replace a device, FIFO or link with a plain file (`-o /dev/null` as root once
+    /// did): those are written in place; regular files are replaced atomically.
+    func testOutputToSpecialFilesWritesInPlace() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("zscan-out-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let fifo = dir.appendingPathComponent("fifo").path
+        XCTAssertEqual(mkfifo(fifo, 0o600), 0)
+        let reader = try runCapturingAsync("/bin/cat", [fifo])
+        let result = try zscan("snapshot", "-o", fifo, "--fields", "status")
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let read = reader()
+        XCTAssertNoThrow(try Snapshot.decode(json: Array(read.stdout.utf8)))
+        var info = stat()
+        XCTAssertEqual(lstat(fifo, &info), 0)
+        XCTAssertEqual(info.st_mode & S_IFMT, S_IFIFO, "still a FIFO")
+
+        let target = dir.appendingPathComponent("target.json").path
+        let link = dir.appendingPathComponent("link.json").path
+        XCTAssertTrue(FileManager.default.createFile(atPath: target, contents: Data("old".utf8)))
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: target)
+        XCTAssertEqual(try zscan("snapshot", "-o", link, "--fields", "status").status, 0)
+        XCTAssertEqual(lstat(link, &info), 0)
+        XCTAssertEqual(info.st_mode & S_IFMT, S_IFLNK, "still a link")
+        XCTAssertNoThrow(try Snapshot.decode(json: Array(try Data(contentsOf: URL(fileURLWithPath: target)))))
+
+        let denied = try zscan("snapshot", "-o", dir.appendingPathComponent("missing-dir/x.json").path)
+        XCTAssertEqual(denied.status, 2)
+        XCTAssertTrue(denied.stderr.hasPrefix("Error: cannot write "), denied.stderr)
+    }
+
     func testPortsExitCodesForScripts() throws {
         let fixture = try FixtureProcess(["listen", "--port", "0"])
         defer { fixture.stop() }

@@ -91,6 +91,22 @@ public struct ToolResult {
     public var status: Int32
 }
 
+/// Starts a command now and returns a function that waits for it and gives its output.
+public func runCapturingAsync(_ path: String, _ arguments: [String]) throws -> () -> ToolResult {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: path)
+    process.arguments = arguments
+    let out = Pipe()
+    process.standardOutput = out
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+    return {
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return ToolResult(stdout: String(decoding: data, as: UTF8.self), stderr: "", status: process.terminationStatus)
+    }
+}
+
 /// Runs a command to completion, capturing both streams (read concurrently so neither fills up).
 public func runCapturing(_ path: String, _ arguments: [String], environment: [String: String]? = nil) throws -> ToolResult {
     let process = Process()

@@ -1,7 +1,15 @@
 #define _GNU_SOURCE
 #include "CZScanSys.h"
 
+#include <errno.h>
 #include <fcntl.h>
+#include <linux/inet_diag.h>
+#include <linux/netlink.h>
+#include <linux/sock_diag.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
 #include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
@@ -56,4 +64,82 @@ int zs_terminal_columns(int fd) {
     struct winsize size;
     if (ioctl(fd, TIOCGWINSZ, &size) != 0) return -1;
     return size.ws_col;
+}
+
+void zs_free(void *pointer) { free(pointer); }
+
+zs_socket *zs_tcp_diag(int family, uint32_t states, long *count) {
+    *count = 0;
+    int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+    if (fd < 0) return NULL;
+
+    struct {
+        struct nlmsghdr header;
+        struct inet_diag_req_v2 request;
+    } message;
+    memset(&message, 0, sizeof message);
+    message.header.nlmsg_len = sizeof message;
+    message.header.nlmsg_type = SOCK_DIAG_BY_FAMILY;
+    message.header.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+    message.header.nlmsg_seq = 1;
+    message.request.sdiag_family = (uint8_t)family;
+    message.request.sdiag_protocol = IPPROTO_TCP;
+    message.request.idiag_states = states;
+
+    struct sockaddr_nl kernel = {.nl_family = AF_NETLINK};
+    if (sendto(fd, &message, sizeof message, 0, (struct sockaddr *)&kernel, sizeof kernel) < 0) {
+        int saved = errno;
+        close(fd);
+        errno = saved;
+        return NULL;
+    }
+
+    long capacity = 64;
+    zs_socket *sockets = malloc((size_t)capacity * sizeof *sockets);
+    static __thread char buffer[32768] __attribute__((aligned(8)));
+    int done = 0;
+    int failed = 0;
+    while (!done && !failed && sockets) {
+        ssize_t n = recv(fd, buffer, sizeof buffer, 0);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            failed = errno;
+            break;
+        }
+        if (n == 0) break;
+        for (struct nlmsghdr *h = (struct nlmsghdr *)buffer; NLMSG_OK(h, (size_t)n); h = NLMSG_NEXT(h, n)) {
+            if (h->nlmsg_type == NLMSG_DONE) { done = 1; break; }
+            if (h->nlmsg_type == NLMSG_ERROR) {
+                struct nlmsgerr *error = NLMSG_DATA(h);
+                failed = error->error ? -error->error : EPROTO;
+                break;
+            }
+            if (h->nlmsg_type != SOCK_DIAG_BY_FAMILY || h->nlmsg_len < NLMSG_LENGTH(sizeof(struct inet_diag_msg))) continue;
+            struct inet_diag_msg *m = NLMSG_DATA(h);
+            if (*count == capacity) {
+                capacity *= 2;
+                zs_socket *grown = realloc(sockets, (size_t)capacity * sizeof *sockets);
+                if (!grown) { failed = ENOMEM; break; }
+                sockets = grown;
+            }
+            zs_socket *s = &sockets[(*count)++];
+            memset(s, 0, sizeof *s);
+            s->family = m->idiag_family;
+            s->state = m->idiag_state;
+            s->local_port = ntohs(m->id.idiag_sport);
+            s->remote_port = ntohs(m->id.idiag_dport);
+            memcpy(s->local_address, m->id.idiag_src, m->idiag_family == AF_INET ? 4 : 16);
+            memcpy(s->remote_address, m->id.idiag_dst, m->idiag_family == AF_INET ? 4 : 16);
+            s->uid = m->idiag_uid;
+            s->inode = m->idiag_inode;
+        }
+    }
+    close(fd);
+    if (failed || !sockets || !done) {
+        free(sockets);
+        *count = 0;
+        errno = failed ? failed : EPROTO;
+        return NULL;
+    }
+    return sockets;
 }

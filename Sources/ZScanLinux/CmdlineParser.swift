@@ -15,10 +15,19 @@ enum CmdlineParser {
             args.append(String(decoding: UnsafeBufferPointer(rebasing: content[start..<i]), as: UTF8.self))
             start = i + 1
         }
-        let retitled = args.count == 1 && end != bytes.count - 1 && args[0].contains(" ")
-        if retitled {
-            args = args[0].split(separator: " ", omittingEmptySubsequences: true).map(String.init)
+        if args.count == 1 {
+            // setproctitle leaves NUL padding after the title, or no NUL at all.
+            if end != bytes.count - 1 && args[0].utf8.contains(0x20) {
+                args = args[0].split(separator: " ", omittingEmptySubsequences: true).map(String.init)
+                return (args, args.joined(separator: " "))
+            }
+            return (args, args[0])
         }
-        return (args, args.joined(separator: " "))
+        // The command line is the content with NULs shown as spaces: built once from the bytes.
+        let cmdline = String(unsafeUninitializedCapacity: content.count) { out in
+            for i in 0..<content.count { out[i] = content[i] == 0 ? 0x20 : content[i] }
+            return content.count
+        }
+        return (args, cmdline)
     }
 }

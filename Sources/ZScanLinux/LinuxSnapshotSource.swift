@@ -8,11 +8,15 @@ public struct LinuxSnapshotSource: SnapshotSource {
     public let passwdPath: String
     /// Worker threads; nil means one per online core, fewer for small process tables.
     public let threads: Int?
+    /// Read zscan's own namespace's TCP table through netlink sock_diag (falling back to
+    /// `/proc/net` when refused); only meaningful for the live `/proc`.
+    public let useNetlink: Bool
 
-    public init(procRoot: String = "/proc", passwdPath: String = "/etc/passwd", threads: Int? = nil) {
+    public init(procRoot: String = "/proc", passwdPath: String = "/etc/passwd", threads: Int? = nil, useNetlink: Bool? = nil) {
         self.procRoot = procRoot
         self.passwdPath = passwdPath
         self.threads = threads
+        self.useNetlink = useNetlink ?? (procRoot == "/proc")
     }
 
     public func collect(what requested: FieldSet) throws(ScanError) -> Snapshot {
@@ -31,12 +35,23 @@ public struct LinuxSnapshotSource: SnapshotSource {
         defer { close(procFD) }
         let pids = try listPids(procFD: procFD)
 
+        // zscan's own namespace's sockets first: a process holding only those needs no ns/net read.
+        var ownNamespace: UInt64? = nil
+        var sockets: [SocketRecord] = []
+        let listeningOnly = !fields.contains(.sockets)
+        if fields.readsSockets {
+            ownNamespace = (try? file.readLink(procRoot + "/self/ns/net", relativeTo: AT_FDCWD))
+                .flatMap { NamespaceLink.inode(file.buffer, count: $0) }
+            sockets = readOwnNamespace(netns: ownNamespace, listeningOnly: listeningOnly, file: file)
+        }
+        let ownInodes = Set(sockets.map(\.inode))
+
         let workers = threads ?? min(WorkerPool.onlineCores(), max(1, pids.count / 256))
         let results = ResultSlots(count: workers)
         let cursor = BatchCursor(total: pids.count, batch: 32)
         let hostFacts = host
         WorkerPool.run(count: workers) { worker in
-            let reader = ProcessReader(fields: fields, host: hostFacts)
+            let reader = ProcessReader(fields: fields, host: hostFacts, ownNamespaceSockets: ownInodes)
             var found: [ProcessRecord] = []
             found.reserveCapacity(pids.count / workers + 32)
             while let range = cursor.take() {
@@ -60,11 +75,14 @@ public struct LinuxSnapshotSource: SnapshotSource {
                 if let uid = processes[i].uid { processes[i].user = users.name(of: uid) }
             }
         }
-        let sockets = fields.contains(.sockets) ? readSockets(processes: processes, file: file) : []
+        if fields.readsSockets {
+            let others = readOtherNamespaces(processes: processes, ownNamespace: ownNamespace, file: file)
+            sockets += listeningOnly ? others.filter(\.isListening) : others
+        }
 
         var snapshot = Snapshot(
             host: host, takenAt: takenAt, fields: fields, counters: counters, processes: processes, sockets: sockets)
-        snapshot.link(fdsRead: fields.contains(.fds))
+        snapshot.link()
         if let initProcess = snapshot.process(pid: 1) {
             host.initPid = 1
             host.initName = initProcess.name
@@ -82,6 +100,7 @@ public struct LinuxSnapshotSource: SnapshotSource {
         do {
             try walker.forEachEntry(fd: procFD) { name, length in
                 if let pid = Decimal.parse(name, length: length), pid > 0, pid <= Int32.max { pids.append(Int32(pid)) }
+                return true
             }
         } catch {
             throw .procUnreadable(path: procRoot, errno: errno, reason: String(cString: strerror(errno)))
@@ -90,13 +109,11 @@ public struct LinuxSnapshotSource: SnapshotSource {
         return pids
     }
 
-    /// Reads the socket tables once per network namespace: our own (`ROOT/net`), then every other
-    /// namespace a process was seen in, through its first member whose tables can still be read
+    /// Reads the socket tables of every namespace other than zscan's own that a process was seen in
+    /// (`ProcessRecord.netns`), once each, through its first member whose tables can still be read
     /// (a member may exit meanwhile).
-    private func readSockets(processes: [ProcessRecord], file: ProcFile) -> [SocketRecord] {
-        let ownNamespace = (try? file.readLink(procRoot + "/self/ns/net", relativeTo: AT_FDCWD))
-            .flatMap { NamespaceLink.inode(file.buffer, count: $0) }
-        var sockets = readTables(directory: procRoot + "/net", netns: ownNamespace, file: file) ?? []
+    private func readOtherNamespaces(processes: [ProcessRecord], ownNamespace: UInt64?, file: ProcFile) -> [SocketRecord] {
+        var sockets: [SocketRecord] = []
         var members: [UInt64: [Int32]] = [:]
         var order: [UInt64] = []
         for process in processes {
@@ -115,11 +132,27 @@ public struct LinuxSnapshotSource: SnapshotSource {
         return sockets
     }
 
-    /// The four tables of one namespace, or nil when none could be read.
-    private func readTables(directory: String, netns: UInt64?, file: ProcFile) -> [SocketRecord]? {
+    /// zscan's own namespace: TCP through netlink when allowed (LISTEN only when that is all that is
+    /// needed), UDP and any fallback from `ROOT/net`.
+    private func readOwnNamespace(netns: UInt64?, listeningOnly: Bool, file: ProcFile) -> [SocketRecord] {
+        var sockets: [SocketRecord]
+        if useNetlink, let tcp = NetlinkSocketTable.tcp(
+            states: listeningOnly ? NetlinkSocketTable.listenOnly : NetlinkSocketTable.allStates, netns: netns) {
+            sockets = tcp + (readTables(directory: procRoot + "/net", netns: netns, protos: [.udp, .udp6], file: file) ?? [])
+        } else {
+            sockets = readTables(directory: procRoot + "/net", netns: netns, file: file) ?? []
+        }
+        return listeningOnly ? sockets.filter(\.isListening) : sockets
+    }
+
+    /// The tables of one namespace (all four unless `protos` says otherwise), or nil when none
+    /// could be read.
+    private func readTables(
+        directory: String, netns: UInt64?, protos: [SocketRecord.Proto] = SocketRecord.Proto.allCases, file: ProcFile
+    ) -> [SocketRecord]? {
         var sockets: [SocketRecord] = []
         var readAny = false
-        for proto in SocketRecord.Proto.allCases {
+        for proto in protos {
             guard let n = try? file.read("\(directory)/\(proto.rawValue)") else { continue }
             readAny = true
             sockets += file.buffer.withUnsafeBufferPointer {

@@ -52,8 +52,14 @@ final class ProcFile {
             }
             if n == 0 { return total }
             total += n
+            // procfs fills the buffer as far as its records go (seq_file, cmdline, environ), so a
+            // read that leaves more than a page free has reached the end: skip the read that
+            // would return 0 (half of all reads otherwise).
+            if buffer.count - total >= ProcFile.page { return total }
         }
     }
+
+    private static let page = 4096
 
     /// The target of a symbolic link such as `exe`, `cwd` or `fd/3`, as raw bytes in the buffer.
     func readLink(_ name: String, relativeTo dirfd: Int32) throws(ProcFailure) -> Int {
@@ -81,16 +87,16 @@ final class ProcFile {
 }
 
 /// Walks a directory with `getdents64` into a reused buffer, calling `body` with each entry's
-/// NUL-terminated name and its length (without `.` and `..`).
+/// NUL-terminated name and its length (without `.` and `..`) until it returns false.
 struct DirectoryWalker {
     private var buffer = [UInt8](repeating: 0, count: 32 * 1024)
 
-    mutating func forEachEntry(fd: Int32, _ body: (UnsafePointer<CChar>, Int) -> Void) throws(ProcFailure) {
+    mutating func forEachEntry(fd: Int32, _ body: (UnsafePointer<CChar>, Int) -> Bool) throws(ProcFailure) {
         while true {
             let n = buffer.withUnsafeMutableBytes { zs_getdents64(fd, $0.baseAddress, $0.count) }
             if n < 0 { throw ProcFailure(errno: errno) }
             if n == 0 { return }
-            buffer.withUnsafeBytes { raw in
+            let more = buffer.withUnsafeBytes { raw -> Bool in
                 var offset = 0
                 var name: UnsafePointer<CChar>? = nil
                 var type: UInt8 = 0
@@ -101,9 +107,11 @@ struct DirectoryWalker {
                     guard let name else { continue }
                     let length = strlen(name)
                     if name[0] == 0x2E && (length == 1 || (length == 2 && name[1] == 0x2E)) { continue }
-                    body(name, length)
+                    if !body(name, length) { return false }
                 }
+                return true
             }
+            if !more { return }
         }
     }
 }

@@ -9,11 +9,15 @@ final class ProcessReader {
     private var walker = DirectoryWalker()
     private let fields: FieldSet
     private let host: HostInfo
+    /// Inodes of the sockets in zscan's own network namespace: a process holding any other socket
+    /// is in (or holds a socket of) another namespace, whose tables must be read too.
+    private let ownNamespaceSockets: Set<UInt64>
     private(set) var counters = ScanCounters()
 
-    init(fields: FieldSet, host: HostInfo) {
+    init(fields: FieldSet, host: HostInfo, ownNamespaceSockets: Set<UInt64> = []) {
         self.fields = fields
         self.host = host
+        self.ownNamespaceSockets = ownNamespaceSockets
     }
 
     /// The process, or nil if it vanished while being read (counted).
@@ -54,12 +58,23 @@ final class ProcessReader {
         }
 
         if fields.contains(.status) {
-            do {
-                let n = try file.read("status", relativeTo: dirfd)
-                process.uid = file.buffer.withUnsafeBufferPointer { StatusParser.effectiveUID(UnsafeBufferPointer(rebasing: $0[0..<n])) }
-            } catch { note(error, mustExist: true) }
+            // The kernel makes /proc/PID owned by the euid of a dumpable process and by root
+            // otherwise (task_dump_owner), so only a root-owned directory needs `status` to tell.
+            var info = Glibc.stat()
+            if fstat(dirfd, &info) == 0 && (info.st_uid != 0 || process.kernelThread) {
+                process.uid = info.st_uid
+            } else {
+                do {
+                    let n = try file.read("status", relativeTo: dirfd)
+                    process.uid = file.buffer.withUnsafeBufferPointer { StatusParser.effectiveUID(UnsafeBufferPointer(rebasing: $0[0..<n])) }
+                } catch { note(error, mustExist: true) }
+            }
         }
-        if fields.contains(.cmdline) {
+        if fields.contains(.cmdline) && process.kernelThread {
+            // A kernel thread has no memory map, so no arguments: nothing to read.
+            process.args = []
+            process.cmdline = ""
+        } else if fields.contains(.cmdline) {
             do {
                 let n = try file.read("cmdline", relativeTo: dirfd)
                 let parsed = file.buffer.withUnsafeBufferPointer { CmdlineParser.parse(UnsafeBufferPointer(rebasing: $0[0..<n])) }
@@ -76,13 +91,15 @@ final class ProcessReader {
         if fields.contains(.cgroup) {
             do {
                 let n = try file.read("cgroup", relativeTo: dirfd)
-                process.cgroup = CgroupParser.path(file.string(n))
+                process.cgroup = file.buffer.withUnsafeBufferPointer { CgroupParser.path(UnsafeBufferPointer(rebasing: $0[0..<n])) }
             } catch { note(error, mustExist: true) }
         }
-        if fields.contains(.fds) {
+        if fields.contains(.fds) && process.kernelThread {
+            process.fds = 0
+        } else if fields.contains(.fds) {
             readDescriptors(of: &process, dirfd: dirfd, vanished: &vanished)
         }
-        if fields.contains(.sockets) {
+        if fields.readsSockets && process.socketInodes.contains(where: { !ownNamespaceSockets.contains($0) }) {
             if let n = try? file.readLink("ns/net", relativeTo: dirfd) {
                 process.netns = NamespaceLink.inode(file.buffer, count: n)
             }
@@ -124,9 +141,11 @@ final class ProcessReader {
         do {
             try walker.forEachEntry(fd: fdDir) { name, _ in
                 count += 1
+                if linksDenied { return true }
                 let n = readlinkat(fdDir, name, &link, link.count)
+                // Denied for one descriptor means denied for all: keep counting, stop following.
                 if n < 0 && (errno == EACCES || errno == EPERM) { linksDenied = true }
-                guard n > prefix.count + 1 else { return }
+                guard n > prefix.count + 1 else { return true }
                 link.withUnsafeBufferPointer { target in
                     for i in 0..<prefix.count where UInt8(bitPattern: target[i]) != prefix[i] { return }
                     var inode: UInt64 = 0
@@ -137,6 +156,7 @@ final class ProcessReader {
                     }
                     inodes.append(inode)
                 }
+                return true
             }
         } catch {
             if error == .denied {
@@ -156,16 +176,25 @@ final class ProcessReader {
 }
 
 /// `/proc/PID/cgroup`: `0::/path` on cgroup v2; on v1, the first hierarchy's path.
+/// Lines are `ID:CONTROLLERS:PATH`; parsed on bytes (it is read for every process).
 enum CgroupParser {
-    static func path(_ text: String) -> String? {
-        var first: String? = nil
-        for line in text.split(separator: "\n") {
-            let parts = line.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false)
-            guard parts.count == 3 else { continue }
-            if parts[0] == "0" && parts[1].isEmpty { return String(parts[2]) }
-            if first == nil { first = String(parts[2]) }
+    static func path(_ bytes: UnsafeBufferPointer<UInt8>) -> String? {
+        var first: Range<Int>? = nil
+        var lineStart = 0
+        while lineStart < bytes.count {
+            var lineEnd = lineStart
+            while lineEnd < bytes.count && bytes[lineEnd] != 0x0A { lineEnd += 1 }
+            defer { lineStart = lineEnd + 1 }
+            guard let colon1 = (lineStart..<lineEnd).first(where: { bytes[$0] == UInt8(ascii: ":") }),
+                  let colon2 = ((colon1 + 1)..<lineEnd).first(where: { bytes[$0] == UInt8(ascii: ":") })
+            else { continue }
+            let path = (colon2 + 1)..<lineEnd
+            if colon1 == lineStart + 1 && bytes[lineStart] == UInt8(ascii: "0") && colon2 == colon1 + 1 {
+                return String(decoding: UnsafeBufferPointer(rebasing: bytes[path]), as: UTF8.self)
+            }
+            if first == nil { first = path }
         }
-        return first
+        return first.map { String(decoding: UnsafeBufferPointer(rebasing: bytes[$0]), as: UTF8.self) }
     }
 }
 

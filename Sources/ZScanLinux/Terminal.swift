@@ -10,3 +10,4 @@ public enum Terminal {
         return columns > 0 ? Int(columns) : 80
     }
 }
+

@@ -29,31 +29,33 @@ enum Output {
     /// Columns of the terminal on `fd`, or nil when it is not a terminal.
     static func terminalWidth(_ fd: Int32 = STDOUT_FILENO) -> Int? { Terminal.columns(fd) }
 
-    /// Writes `bytes` to `path`. A new path or a regular file is replaced atomically (temporary
-    /// file + rename) so a reader never sees half a report; anything else (`/dev/null`, a FIFO,
-    /// `/dev/stdout`, a symbolic link) is written in place, because renaming over it would replace
-    /// a device or a link with a plain file.
+    /// Writes `bytes` to `path` (see `writeFile(_:produce:)`).
     static func writeFile(_ path: String, _ bytes: [UInt8]) throws(CLIError) {
+        try writeFile(path) { write in write(bytes) }
+    }
+
+    /// Writes to `path` what `produce` hands its `write` function, chunk by chunk. A new path or a
+    /// regular file is replaced atomically (temporary file + rename) so a reader never sees half a
+    /// report; anything else (`/dev/null`, a FIFO, `/dev/stdout`, a symbolic link) is written in
+    /// place, because renaming over it would replace a device or a link with a plain file.
+    static func writeFile(_ path: String, produce: (_ write: ([UInt8]) -> Void) -> Void) throws(CLIError) {
+        func failure(_ code: Int32) -> CLIError { .failure("cannot write \(path): \(String(cString: strerror(code)))") }
         var info = stat()
         let exists = lstat(path, &info) == 0
-        if exists && (info.st_mode & S_IFMT) != S_IFREG {
-            let fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC)
-            guard fd >= 0 else { throw CLIError.failure("cannot write \(path): \(String(cString: strerror(errno)))") }
-            var failed = writeAll(bytes, to: fd)
-            if close(fd) != 0 && failed == 0 { failed = errno }
-            if failed != 0 { throw CLIError.failure("cannot write \(path): \(String(cString: strerror(failed)))") }
-            return
-        }
-        let temporary = path + ".tmp.\(getpid())"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, exists ? info.st_mode & 0o7777 : 0o644)
-        guard fd >= 0 else { throw CLIError.failure("cannot write \(path): \(String(cString: strerror(errno)))") }
-        var failed = writeAll(bytes, to: fd)
+        let inPlace = exists && (info.st_mode & S_IFMT) != S_IFREG
+        let target = inPlace ? path : path + ".tmp.\(getpid())"
+        let fd = inPlace
+            ? open(path, O_WRONLY | O_TRUNC | O_CLOEXEC)
+            : open(target, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, exists ? info.st_mode & 0o7777 : 0o644)
+        guard fd >= 0 else { throw failure(errno) }
+        var failed: Int32 = 0
+        produce { chunk in if failed == 0 { failed = writeAll(chunk, to: fd) } }
         if close(fd) != 0 && failed == 0 { failed = errno }
-        if failed == 0 && rename(temporary, path) != 0 { failed = errno }
-        if failed != 0 {
-            unlink(temporary)
-            throw CLIError.failure("cannot write \(path): \(String(cString: strerror(failed)))")
+        if !inPlace {
+            if failed == 0 && rename(target, path) != 0 { failed = errno }
+            if failed != 0 { unlink(target) }
         }
+        if failed != 0 { throw failure(failed) }
     }
 }
 

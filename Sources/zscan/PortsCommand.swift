@@ -37,7 +37,7 @@ enum PortsCommand {
         let source = LinuxSnapshotSource(procRoot: arguments.value("proc-root") ?? "/proc")
         let snapshot: Snapshot
         do {
-            snapshot = try source.collect(what: [.status, .cmdline, .fds, .sockets])
+            snapshot = try source.collect(what: [.status, .cmdline, .fds, .listeners])
         } catch {
             throw .failure(error.description)
         }

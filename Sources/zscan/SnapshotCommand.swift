@@ -13,7 +13,7 @@ enum SnapshotCommand {
             OptionSpec(long: "pretty", help: "Indent the JSON."),
             OptionSpec(
                 long: "fields", value: "<list>",
-                help: "Field groups to read, comma-separated: status, cmdline, exe, cwd, cgroup, fds, sockets, env, standard, all.",
+                help: "Field groups to read, comma-separated: status, cmdline, exe, cwd, cgroup, fds, sockets, listeners, env, standard, all.",
                 defaultText: "standard"),
             ProcRoot.option,
             CommandSpec.help,
@@ -31,11 +31,11 @@ enum SnapshotCommand {
         } catch {
             throw .failure(error.description)
         }
-        let bytes = snapshot.jsonBytes(pretty: arguments.has("pretty"))
+        let pretty = arguments.has("pretty")
         if let path = arguments.value("output"), path != "-" {
-            try Output.writeFile(path, bytes)
+            try Output.writeFile(path) { write in snapshot.writeJSON(pretty: pretty, write) }
         } else {
-            Output.write(bytes)
+            snapshot.writeJSON(pretty: pretty) { Output.write($0) }
         }
         return 0
     }

@@ -51,8 +51,8 @@ final class CLITests: XCTestCase {
                                       output.
               --pretty                Indent the JSON.
               --fields <list>         Field groups to read, comma-separated: status,
-                                      cmdline, exe, cwd, cgroup, fds, sockets, env,
-                                      standard, all. (default: standard)
+                                      cmdline, exe, cwd, cgroup, fds, sockets, listeners,
+                                      env, standard, all. (default: standard)
               --proc-root <dir>       Read processes from <dir> instead of /proc. (default:
                                       /proc)
               -h, --help              Show help information.
@@ -110,7 +110,7 @@ final class CLITests: XCTestCase {
             (["snapshot", "extra"], "Error: Unexpected argument 'extra'\n" + snapshotUsage),
             (["snapshot", "-o", "a", "-o", "b"], "Error: Option '--output' given more than once\n" + snapshotUsage),
             (["snapshot", "--fields", "cmdline,bogus"],
-             "Error: Unknown field group 'bogus' (known: status, cmdline, exe, cwd, cgroup, fds, sockets, env, standard, all)\n" + snapshotUsage),
+             "Error: Unknown field group 'bogus' (known: status, cmdline, exe, cwd, cgroup, fds, sockets, listeners, env, standard, all)\n" + snapshotUsage),
             (["ports", "0"], "Error: Invalid port '0' (expected 1-65535)\n" + portsUsage),
             (["ports", "http"], "Error: Invalid port 'http' (expected 1-65535)\n" + portsUsage),
             (["ports", "--format", "xml"], "Error: Unknown format 'xml' (expected text or json)\n" + portsUsage),

@@ -6,7 +6,7 @@ import XCTest
 final class LineageTests: XCTestCase {
     private func linked(_ processes: [ProcessRecord]) -> Snapshot {
         var snapshot = Snapshot(host: HostInfo(), processes: processes)
-        snapshot.link(fdsRead: false)
+        snapshot.link()
         return snapshot
     }
 
@@ -129,7 +129,7 @@ final class LineageTests: XCTestCase {
                 SocketRecord(proto: .udp, localAddress: "0.0.0.0", localPort: 5353, state: "UNCONN", inode: 102),
                 SocketRecord(proto: .tcp, localAddress: "127.0.0.1", localPort: 8002, state: "TIME_WAIT", inode: 0),
             ])
-        snapshot.link(fdsRead: true)
+        snapshot.link()
         XCTAssertEqual(snapshot.sockets[0].owners, [10, 11], "a shared socket belongs to all its holders")
         XCTAssertEqual(snapshot.process(pid: 10)!.ports, [8001])
         XCTAssertEqual(snapshot.process(pid: 10)!.connections, 1)

@@ -16,7 +16,7 @@ final class PortsReportTests: XCTestCase {
                 SocketRecord(proto: .tcp6, localAddress: "::", localPort: 2024, state: "LISTEN", inode: 200),
                 SocketRecord(proto: .udp, localAddress: "0.0.0.0", localPort: 0, state: "UNCONN", inode: 300),
             ])
-        s.link(fdsRead: true)
+        s.link()
         return s
     }
 

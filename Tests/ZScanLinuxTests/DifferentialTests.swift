@@ -123,6 +123,33 @@ final class DifferentialTests: XCTestCase {
         }
     }
 
+    /// The netlink path and the `/proc/net` path see the same TCP sockets (compared on what both
+    /// reads agree on, as sockets open and close meanwhile).
+    func testNetlinkAndProcNetAgree() throws {
+        let fixture = try FixtureProcess(["listen", "--port", "0", "--host", "::", "--count", "2"])
+        defer { fixture.stop() }
+        func tcp(_ netlink: Bool, _ fields: FieldSet) throws -> Set<String> {
+            let s = try LinuxSnapshotSource(useNetlink: netlink).collect(what: fields)
+            return Set(s.sockets.filter { $0.proto.isTCP }.map {
+                "\($0.proto) \($0.localAddress):\($0.localPort) \($0.remoteAddress):\($0.remotePort) \($0.state) \($0.inode) \($0.uid) \($0.owners)"
+            })
+        }
+        let viaProc = try tcp(false, .standard)
+        let viaNetlink = try tcp(true, .standard)
+        let again = try tcp(false, .standard)
+        let stable = viaProc.intersection(again)
+        XCTAssertEqual(stable.subtracting(viaNetlink).filter { !$0.contains("TIME_WAIT") }, [])
+        let port = fixture.ints("ports")[0]
+        XCTAssertTrue(viaNetlink.contains { $0.hasPrefix("tcp6 :::\(port) :::0 LISTEN") }, "\(viaNetlink)")
+        // Listening-only requests return exactly the listening subset.
+        let listeners = try tcp(true, [.fds, .listeners])
+        XCTAssertTrue(listeners.allSatisfy { $0.contains(" LISTEN ") })
+        XCTAssertTrue(listeners.contains { $0.hasPrefix("tcp6 :::\(port) ") })
+        let processes = try LinuxSnapshotSource().collect(what: [.fds, .listeners])
+        XCTAssertNil(processes.process(pid: fixture.pid)?.connections, "unknown when only listeners were read")
+        XCTAssertEqual(processes.process(pid: fixture.pid)?.ports?.count, 2)
+    }
+
     /// Inside a fresh PID namespace the shell is PID 1 and its own session leader lives outside:
     /// sid 0 means unknown, and a double-forked child is adopted by that PID 1.
     func testInsidePrivatePIDNamespace() throws {

@@ -78,6 +78,7 @@ final class ParserTests: XCTestCase {
                 _ = NetTableParser.parse(buffer, proto: .tcp6, netns: nil)
                 _ = NetTableParser.parseLine(buffer, proto: .udp, netns: nil)
                 _ = EnvironParser.parse(buffer)
+                _ = CgroupParser.path(buffer)
             }
         }
     }
@@ -170,9 +171,13 @@ final class ParserTests: XCTestCase {
     func testEnvironCgroupAndNamespaceLinks() {
         let env = bytes(Array("PATH=/bin\0ZSCAN_RUN_ID=abc=def\0=bad\0EMPTY=\0".utf8)) { EnvironParser.parse($0) }
         XCTAssertEqual(env, ["PATH": "/bin", "ZSCAN_RUN_ID": "abc=def", "EMPTY": ""])
-        XCTAssertEqual(CgroupParser.path("0::/user.slice/session-2.scope\n"), "/user.slice/session-2.scope")
-        XCTAssertEqual(CgroupParser.path("12:pids:/docker/abc\n1:name=systemd:/docker/abc\n0::/\n"), "/")
-        XCTAssertEqual(CgroupParser.path("4:memory:/ci\n"), "/ci")
+        func cgroup(_ text: String) -> String? { bytes(Array(text.utf8)) { CgroupParser.path($0) } }
+        XCTAssertEqual(cgroup("0::/user.slice/session-2.scope\n"), "/user.slice/session-2.scope")
+        XCTAssertEqual(cgroup("12:pids:/docker/abc\n1:name=systemd:/docker/abc\n0::/\n"), "/")
+        XCTAssertEqual(cgroup("4:memory:/ci\n"), "/ci")
+        XCTAssertEqual(cgroup("0::/with:colon\n"), "/with:colon")
+        XCTAssertNil(cgroup("garbage\n"))
+        XCTAssertNil(cgroup(""))
         let link = Array("net:[4026531840]".utf8)
         XCTAssertEqual(NamespaceLink.inode(link, count: link.count), 4026531840)
     }

@@ -144,6 +144,18 @@ final class RealProcessTests: XCTestCase {
         XCTAssertTrue(server.cmdline!.contains(disguised.marker))
     }
 
+    func testHundredKilobyteCommandLineIsReadWhole() throws {
+        let long = String(repeating: "x", count: 100_000)
+        let fixture = try FixtureProcess(["sleep", "--pad", long])
+        defer { fixture.stop() }
+        let process = try XCTUnwrap(try snapshot().process(pid: fixture.pid))
+        let raw = try Data(contentsOf: URL(fileURLWithPath: "/proc/\(fixture.pid)/cmdline"))
+        XCTAssertGreaterThan(raw.count, 100_000)
+        XCTAssertEqual(process.args, raw.split(separator: 0, omittingEmptySubsequences: false).dropLast().map { String(decoding: $0, as: UTF8.self) })
+        XCTAssertTrue(process.args!.contains(long))
+        XCTAssertTrue(process.cmdline!.hasSuffix(fixture.marker + " --ttl 120"))
+    }
+
     func testIdentityAndTimesMatchTheKernel() throws {
         let fixture = try FixtureProcess(["sleep"])
         defer { fixture.stop() }

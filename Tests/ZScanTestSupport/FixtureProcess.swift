@@ -100,10 +100,14 @@ public func runCapturingAsync(_ path: String, _ arguments: [String]) throws -> (
     process.standardOutput = out
     process.standardError = FileHandle.nullDevice
     try process.run()
+    // Drain the output from now on, or a large output fills the pipe and blocks the command.
+    let collected = LockedData()
+    let reader = Thread { collected.set(out.fileHandleForReading.readDataToEndOfFile()) }
+    reader.start()
     return {
-        let data = out.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        return ToolResult(stdout: String(decoding: data, as: UTF8.self), stderr: "", status: process.terminationStatus)
+        while !collected.done { usleep(1000) }
+        return ToolResult(stdout: String(decoding: collected.value, as: UTF8.self), stderr: "", status: process.terminationStatus)
     }
 }
 

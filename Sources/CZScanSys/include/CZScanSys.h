@@ -35,4 +35,24 @@ long zs_clock_ticks(void);
 /// Columns of the terminal on fd (ioctl TIOCGWINSZ), or -1.
 int zs_terminal_columns(int fd);
 
+/// One socket from a netlink sock_diag dump. Addresses are in network byte order (4 or 16 bytes).
+typedef struct {
+    uint8_t family;
+    uint8_t state;
+    uint16_t local_port;
+    uint16_t remote_port;
+    uint8_t local_address[16];
+    uint8_t remote_address[16];
+    uint32_t uid;
+    uint64_t inode;
+} zs_socket;
+
+/// Dumps the TCP sockets of the caller's network namespace whose state bit is set in `states`
+/// (bit N = TCP state N; 1 << 10 = LISTEN) through NETLINK_SOCK_DIAG, for one address family.
+/// Returns a malloc'ed array (free with zs_free) and its length in *count, or NULL with errno set
+/// when netlink cannot be used (the caller then falls back to /proc/net).
+zs_socket *zs_tcp_diag(int family, uint32_t states, long *count);
+
+void zs_free(void *pointer);
+
 #endif

@@ -16,6 +16,9 @@ public struct FieldSet: OptionSet, Sendable, Hashable {
     public static let sockets = FieldSet(rawValue: 1 << 6)
     /// `/proc/PID/environ`: may hold secrets, so only on request.
     public static let env = FieldSet(rawValue: 1 << 7)
+    /// Only the listening sockets (what `zscan ports` needs): the kernel can skip its table of
+    /// established connections, and `connections` stays null.
+    public static let listeners = FieldSet(rawValue: 1 << 8)
 
     public static let standard: FieldSet = [.status, .cmdline, .exe, .cwd, .cgroup, .fds, .sockets]
     public static let all: FieldSet = [.standard, .env]
@@ -23,14 +26,22 @@ public struct FieldSet: OptionSet, Sendable, Hashable {
     /// Names accepted by `--fields`, in the order they are documented.
     public static let named: [(name: String, set: FieldSet)] = [
         ("status", .status), ("cmdline", .cmdline), ("exe", .exe), ("cwd", .cwd),
-        ("cgroup", .cgroup), ("fds", .fds), ("sockets", .sockets), ("env", .env),
-        ("standard", .standard), ("all", .all),
+        ("cgroup", .cgroup), ("fds", .fds), ("sockets", .sockets), ("listeners", .listeners),
+        ("env", .env), ("standard", .standard), ("all", .all),
     ]
 
     public var names: [String] {
-        FieldSet.named.prefix(8).filter { contains($0.set) }.map(\.name)
+        FieldSet.named.prefix(9).filter { contains($0.set) }.map(\.name)
     }
 
-    /// Sockets need descriptors to find their owners.
-    public var normalized: FieldSet { contains(.sockets) ? union(.fds) : self }
+    /// Either kind of socket table.
+    public var readsSockets: Bool { !isDisjoint(with: [.sockets, .listeners]) }
+
+    /// Sockets need descriptors to find their owners; all sockets include the listening ones.
+    public var normalized: FieldSet {
+        var set = self
+        if set.contains(.sockets) { set.remove(.listeners) }
+        if set.readsSockets { set.insert(.fds) }
+        return set
+    }
 }

@@ -50,7 +50,8 @@ public struct ProcessRecord: Sendable, Equatable {
     public var sessionAlive: Bool?
     /// Reparented and its session leader is gone: what outlives the shell or runner that started it.
     public var orphaned: Bool
-    /// Inode of the network namespace (`/proc/PID/ns/net`), when read.
+    /// Inode of the network namespace (`/proc/PID/ns/net`), read only for processes holding a socket
+    /// that is not in zscan's own namespace's tables; null otherwise.
     public var netns: UInt64?
     /// Socket inodes among the open descriptors, so a loaded snapshot can be linked again.
     public var socketInodes: [UInt64]

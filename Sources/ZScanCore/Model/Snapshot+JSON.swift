@@ -8,8 +8,17 @@ import Foundation
 /// `JSONDecoder`; both sides take their key names from the same `CodingKeys`, and a round-trip test
 /// keeps them in step. This is what `--baseline` and `--from` read.
 extension Snapshot {
+    /// The whole document in memory (tests, small snapshots); `writeJSON` streams it.
     public func jsonBytes(pretty: Bool = false) -> [UInt8] {
-        var w = JSONWriter(pretty: pretty, capacity: 512 + processes.count * 400 + sockets.count * 160)
+        var all: [UInt8] = []
+        writeJSON(pretty: pretty) { all += $0 }
+        return all
+    }
+
+    /// Writes the document to `emit` in chunks of about `chunkSize` bytes: 2000 processes make
+    /// 2 MB of JSON that need never be held at once.
+    public func writeJSON(pretty: Bool = false, chunkSize: Int = 64 * 1024, _ emit: ([UInt8]) -> Void) {
+        var w = JSONWriter(pretty: pretty, capacity: chunkSize + 8192)
         typealias K = CodingKeys
         w.beginObject()
         w.key(K.formatVersion.rawValue); w.string(formatVersion)
@@ -30,15 +39,21 @@ extension Snapshot {
         w.endObject()
         w.key(K.processes.rawValue)
         w.beginArray()
-        for process in processes { process.write(to: &w) }
+        for process in processes {
+            process.write(to: &w)
+            if w.bytes.count >= chunkSize { w.flush(emit) }
+        }
         w.endArray()
         w.key(K.sockets.rawValue)
         w.beginArray()
-        for socket in sockets { socket.write(to: &w) }
+        for socket in sockets {
+            socket.write(to: &w)
+            if w.bytes.count >= chunkSize { w.flush(emit) }
+        }
         w.endArray()
         w.endObject()
         w.newline()
-        return w.bytes
+        w.flush(emit)
     }
 
     /// Reads a snapshot written by `jsonBytes`; unknown keys are ignored so newer minor versions load.

@@ -1,8 +1,8 @@
 /// Fields that no single `/proc` file holds, derived once the whole table is read:
 /// children, socket owners and ports, and the lineage facts (`reparented`, `session_alive`, `orphaned`).
 extension Snapshot {
-    /// Fills every derived field. `fdsRead` says whether descriptors were read at all (FieldSet.fds).
-    public mutating func link(fdsRead: Bool) {
+    /// Fills every derived field, from what `fields` says was read.
+    public mutating func link() {
         processes.sort { $0.pid < $1.pid }
         var index: [Int32: Int] = [:]
         index.reserveCapacity(processes.count)
@@ -16,7 +16,7 @@ extension Snapshot {
             processes[i].children = children[processes[i].pid] ?? []
         }
 
-        if fdsRead { linkSockets(index: index) }
+        if fields.contains(.fds) && fields.readsSockets { linkSockets(index: index) }
 
         for i in processes.indices {
             let process = processes[i]
@@ -50,7 +50,7 @@ extension Snapshot {
             }
             processes[i].ports = ports.sorted()
             processes[i].listening = !ports.isEmpty
-            processes[i].connections = connections
+            processes[i].connections = fields.contains(.sockets) ? connections : nil
         }
     }
 }

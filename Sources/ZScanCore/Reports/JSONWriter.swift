@@ -34,7 +34,33 @@ public struct JSONWriter {
 
     public mutating func int<T: BinaryInteger>(_ value: T) {
         separate()
-        bytes.append(contentsOf: String(value).utf8)
+        if value < 0 {
+            bytes.append(UInt8(ascii: "-"))
+            appendDigits(UInt64(0 - Int64(value)))
+        } else {
+            appendDigits(UInt64(value))
+        }
+    }
+
+    /// Decimal digits without a temporary String (integers are most of a snapshot's numbers).
+    private mutating func appendDigits(_ value: UInt64) {
+        if value < 10 {
+            bytes.append(UInt8(ascii: "0") + UInt8(value))
+            return
+        }
+        var digits: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) =
+            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        var count = 0
+        var rest = value
+        withUnsafeMutableBytes(of: &digits) { raw in
+            let out = raw.bindMemory(to: UInt8.self)
+            while rest > 0 {
+                out[count] = UInt8(ascii: "0") + UInt8(rest % 10)
+                rest /= 10
+                count += 1
+            }
+            for i in stride(from: count - 1, through: 0, by: -1) { bytes.append(out[i]) }
+        }
     }
 
     public mutating func double(_ value: Double) {
@@ -79,6 +105,14 @@ public struct JSONWriter {
 
     public mutating func newline() { bytes.append(UInt8(ascii: "\n")) }
 
+    /// Hands the bytes written so far to `emit` and starts an empty buffer (keeping its capacity),
+    /// so a large document streams out in chunks instead of being held whole.
+    public mutating func flush(_ emit: ([UInt8]) -> Void) {
+        if bytes.isEmpty { return }
+        emit(bytes)
+        bytes.removeAll(keepingCapacity: true)
+    }
+
     private mutating func open(_ bracket: UInt8) {
         separate()
         bytes.append(bracket)
@@ -120,6 +154,11 @@ public struct JSONWriter {
     static func appendEscaped(_ value: String, to bytes: inout [UInt8]) {
         var value = value
         value.withUTF8 { utf8 in
+            // Fast path: most strings need no escape and are copied in one go.
+            if !utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C || $0 >= 0x7F }) {
+                bytes.append(contentsOf: utf8)
+                return
+            }
             var i = 0
             while i < utf8.count {
                 let byte = utf8[i]

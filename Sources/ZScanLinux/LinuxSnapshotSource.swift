@@ -47,27 +47,26 @@ public struct LinuxSnapshotSource: SnapshotSource {
         let ownInodes = Set(sockets.map(\.inode))
 
         let workers = threads ?? min(WorkerPool.onlineCores(), max(1, pids.count / 256))
-        let results = ResultSlots(count: workers)
+        let counted = CounterSlots(count: workers)
         let cursor = BatchCursor(total: pids.count, batch: 32)
         let hostFacts = host
-        WorkerPool.run(count: workers) { worker in
-            let reader = ProcessReader(fields: fields, host: hostFacts, ownNamespaceSockets: ownInodes)
-            var found: [ProcessRecord] = []
-            found.reserveCapacity(pids.count / workers + 32)
-            while let range = cursor.take() {
-                for i in range {
-                    if let process = reader.read(pid: pids[i], procFD: procFD) { found.append(process) }
+        // The workers fill the final array's own storage, one slot per pid, which is then
+        // compacted in place: a snapshot's records exist once, never in a second copy.
+        var processes = [ProcessRecord](unsafeUninitializedCapacity: pids.count) { storage, initialized in
+            let table = SlotTable(storage.baseAddress!, count: pids.count)
+            WorkerPool.run(count: workers) { worker in
+                let reader = ProcessReader(fields: fields, host: hostFacts, ownNamespaceSockets: ownInodes)
+                while let range = cursor.take() {
+                    for i in range {
+                        if let process = reader.read(pid: pids[i], procFD: procFD) { table.put(process, at: i) }
+                    }
                 }
+                counted.store(worker, reader.counters)
             }
-            results.store(worker, processes: found, counters: reader.counters)
+            initialized = table.compact()
         }
-        var processes: [ProcessRecord] = []
-        processes.reserveCapacity(pids.count)
         var counters = ScanCounters()
-        for slot in results.all {
-            processes.append(contentsOf: slot.processes)
-            counters.add(slot.counters)
-        }
+        for slot in counted.all { counters.add(slot) }
 
         if fields.contains(.status) {
             let users = UserDirectory(passwdPath: passwdPath, file: file)
@@ -162,17 +161,43 @@ public struct LinuxSnapshotSource: SnapshotSource {
         return readAny ? sockets : nil
     }
 }
-/// Per-worker results, handed over under a lock once per worker.
-private final class ResultSlots: Sendable {
-    private let slots: Mutex<[(processes: [ProcessRecord], counters: ScanCounters)]>
+/// Per-worker counters, handed over under a lock once per worker.
+private final class CounterSlots: Sendable {
+    private let slots: Mutex<[ScanCounters]>
 
-    init(count: Int) {
-        slots = Mutex(Array(repeating: ([], ScanCounters()), count: count))
+    init(count: Int) { slots = Mutex(Array(repeating: ScanCounters(), count: count)) }
+
+    func store(_ worker: Int, _ counters: ScanCounters) { slots.withLock { $0[worker] = counters } }
+
+    var all: [ScanCounters] { slots.withLock { $0 } }
+}
+
+/// Uninitialized record storage that workers fill at distinct indices (one per pid, so no two
+/// threads ever touch the same slot); `compact` then closes the gaps left by vanished processes.
+private final class SlotTable: @unchecked Sendable {
+    private let base: UnsafeMutablePointer<ProcessRecord>
+    private let filled: UnsafeMutableBufferPointer<Bool>
+
+    init(_ base: UnsafeMutablePointer<ProcessRecord>, count: Int) {
+        self.base = base
+        filled = .allocate(capacity: count)
+        filled.initialize(repeating: false)
     }
 
-    func store(_ worker: Int, processes: [ProcessRecord], counters: ScanCounters) {
-        slots.withLock { $0[worker] = (processes, counters) }
+    deinit { filled.deallocate() }
+
+    func put(_ record: ProcessRecord, at index: Int) {
+        (base + index).initialize(to: record)
+        filled[index] = true
     }
 
-    var all: [(processes: [ProcessRecord], counters: ScanCounters)] { slots.withLock { $0 } }
+    /// Moves the filled slots to the front, in index order; returns how many there are.
+    func compact() -> Int {
+        var count = 0
+        for index in filled.indices where filled[index] {
+            if index != count { (base + count).moveInitialize(from: base + index, count: 1) }
+            count += 1
+        }
+        return count
+    }
 }

@@ -1,5 +1,5 @@
 /// Facts about the machine a snapshot was taken on, needed to interpret its times and pids.
-public struct HostInfo: Sendable, Equatable, Codable {
+public struct HostInfo: Sendable, Equatable {
     public var hostname: String
     public var kernel: String
     /// Boot time in seconds since the epoch (wall clock now minus `/proc/uptime`).

@@ -1,6 +1,6 @@
 /// A process's identity everywhere in zscan: its pid plus its start time in clock ticks since boot
 /// (field 22 of `/proc/PID/stat`), so a reused pid is never mistaken for the process it replaced.
-public struct ProcessIdentity: Hashable, Sendable, Codable, CustomStringConvertible {
+public struct ProcessIdentity: Hashable, Sendable, CustomStringConvertible {
     public var pid: Int32
     public var startTicks: UInt64
 

@@ -1,5 +1,5 @@
 /// What a snapshot could not see, counted instead of failing: races and permissions are normal.
-public struct ScanCounters: Sendable, Equatable, Codable {
+public struct ScanCounters: Sendable, Equatable {
     /// Processes listed in `/proc` that exited before they were read, and so were dropped.
     public var vanished: Int
     /// Fields left null because the kernel refused to show them (EACCES/EPERM).

@@ -1,11 +1,5 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
-
-/// The snapshot's JSON form (`zscan snapshot`): written by `JSONWriter` for speed, read back with
-/// `JSONDecoder`; both sides take their key names from the same `CodingKeys`, and a round-trip test
+/// The snapshot's JSON form (`zscan snapshot`): written by `JSONWriter`, read back through
+/// `JSONValue`; both sides take their key names from the same `CodingKeys`, and a round-trip test
 /// keeps them in step. This is what `--baseline` and `--from` read.
 extension Snapshot {
     /// The whole document in memory (tests, small snapshots); `writeJSON` streams it.
@@ -56,58 +50,66 @@ extension Snapshot {
         w.flush(emit)
     }
 
-    /// Reads a snapshot written by `jsonBytes`; unknown keys are ignored so newer minor versions load.
+    /// Reads a snapshot written by `writeJSON`; unknown keys are ignored so newer minor versions load.
     public static func decode(json: [UInt8]) throws(ScanError) -> Snapshot {
+        let document: JSONValue
         do {
-            return try JSONDecoder().decode(Snapshot.self, from: Data(json))
-        } catch let error as DecodingError {
-            throw .invalidSnapshot(describe(error))
+            document = try JSONValue.parse(json)
         } catch {
-            throw .invalidSnapshot("\(error)")
+            throw .invalidSnapshot(error.description)
         }
-    }
-
-    private static func describe(_ error: DecodingError) -> String {
-        func path(_ context: DecodingError.Context) -> String {
-            let keys = context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
-            return keys.isEmpty ? "" : " at \(keys)"
-        }
-        switch error {
-        case let .keyNotFound(key, context): return "missing key '\(key.stringValue)'\(path(context))"
-        case let .typeMismatch(_, context): return "\(context.debugDescription)\(path(context))"
-        case let .valueNotFound(_, context): return "unexpected null\(path(context))"
-        case let .dataCorrupted(context): return "\(context.debugDescription)\(path(context))"
-        @unknown default: return "\(error)"
-        }
-    }
-}
-
-extension Snapshot: Decodable {
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        let version = try c.decode(String.self, forKey: .formatVersion)
+        typealias K = CodingKeys
+        let c = try JSONFields(document, path: "")
+        let version = try c.string(K.formatVersion.rawValue)
         guard version.split(separator: ".").first == "1" else {
-            throw DecodingError.dataCorruptedError(
-                forKey: .formatVersion, in: c, debugDescription: "unsupported format_version '\(version)' (this zscan reads 1.x)")
+            throw .invalidSnapshot("unsupported format_version '\(version)' (this zscan reads 1.x)")
         }
-        let names = try c.decodeIfPresent([String].self, forKey: .fields) ?? []
+        let host = try HostInfo(json: try c.object(K.host.rawValue))
+        let takenAt = try c.double(K.takenAt.rawValue)
         var fields: FieldSet = []
-        for name in names {
+        for name in try c.optionalStrings(K.fields.rawValue) ?? [] {
             if let entry = FieldSet.named.first(where: { $0.name == name }) { fields.formUnion(entry.set) }
         }
-        self.init(
-            host: try c.decode(HostInfo.self, forKey: .host),
-            takenAt: try c.decode(Double.self, forKey: .takenAt),
-            durationMs: try c.decodeIfPresent(Double.self, forKey: .durationMs) ?? 0,
-            fields: fields,
-            counters: try c.decodeIfPresent(ScanCounters.self, forKey: .counters) ?? ScanCounters(),
-            processes: try c.decode([ProcessRecord].self, forKey: .processes),
-            sockets: try c.decodeIfPresent([SocketRecord].self, forKey: .sockets) ?? [],
-            formatVersion: version)
+        var counters = ScanCounters()
+        if let n = try c.optionalObject(K.counters.rawValue) {
+            counters = ScanCounters(
+                vanished: try n.optionalInteger("vanished") ?? 0, denied: try n.optionalInteger("denied") ?? 0,
+                fdsUnreadable: try n.optionalInteger("fds_unreadable") ?? 0)
+        }
+        guard let processList = try c.optionalArray(K.processes.rawValue) else {
+            throw .invalidSnapshot("missing key 'processes'")
+        }
+        var processes: [ProcessRecord] = []
+        processes.reserveCapacity(processList.count)
+        for element in processList {
+            processes.append(try ProcessRecord(json: try JSONFields(element.value, path: element.path)))
+        }
+        var sockets: [SocketRecord] = []
+        for element in try c.optionalArray(K.sockets.rawValue) ?? [] {
+            sockets.append(try SocketRecord(json: try JSONFields(element.value, path: element.path)))
+        }
+        return Snapshot(
+            host: host, takenAt: takenAt, durationMs: try c.optionalDouble(K.durationMs.rawValue) ?? 0,
+            fields: fields, counters: counters, processes: processes, sockets: sockets, formatVersion: version)
     }
 }
 
 extension HostInfo {
+    init(json c: JSONFields) throws(ScanError) {
+        typealias K = CodingKeys
+        self.init(
+            hostname: try c.optionalString(K.hostname.rawValue) ?? "",
+            kernel: try c.optionalString(K.kernel.rawValue) ?? "",
+            bootTime: try c.double(K.bootTime.rawValue),
+            uptime: try c.optionalDouble(K.uptime.rawValue) ?? 0,
+            clockTicks: try c.integer(K.clockTicks.rawValue),
+            pageSize: try c.optionalInteger(K.pageSize.rawValue) ?? 4096,
+            initPid: try c.optionalInteger(K.initPid.rawValue),
+            initName: try c.optionalString(K.initName.rawValue),
+            collectorPid: try c.optionalInteger(K.collectorPid.rawValue) ?? 0,
+            collectorSubreaper: try c.optionalBool(K.collectorSubreaper.rawValue) ?? false)
+    }
+
     func write(to w: inout JSONWriter) {
         typealias K = CodingKeys
         w.beginObject()
@@ -125,7 +127,44 @@ extension HostInfo {
     }
 }
 
-extension ProcessRecord: Decodable {
+extension ProcessRecord {
+    init(json c: JSONFields) throws(ScanError) {
+        typealias K = CodingKeys
+        self.init(
+            pid: try c.integer(K.pid.rawValue),
+            ppid: try c.integer(K.ppid.rawValue),
+            pgid: try c.optionalInteger(K.pgid.rawValue) ?? 0,
+            sid: try c.optionalInteger(K.sid.rawValue) ?? 0,
+            tty: try c.optionalString(K.tty.rawValue),
+            state: try c.string(K.state.rawValue),
+            name: try c.string(K.name.rawValue),
+            exe: try c.optionalString(K.exe.rawValue),
+            cmdline: try c.optionalString(K.cmdline.rawValue),
+            args: try c.optionalStrings(K.args.rawValue),
+            cwd: try c.optionalString(K.cwd.rawValue),
+            user: try c.optionalString(K.user.rawValue),
+            uid: try c.optionalInteger(K.uid.rawValue),
+            startTicks: try c.integer(K.startTicks.rawValue),
+            startedAt: try c.optionalDouble(K.startedAt.rawValue) ?? 0,
+            age: try c.optionalDouble(K.age.rawValue) ?? 0,
+            cpuTime: try c.optionalDouble(K.cpuTime.rawValue) ?? 0,
+            rss: try c.optionalInteger(K.rss.rawValue) ?? 0,
+            threads: try c.optionalInteger(K.threads.rawValue) ?? 1,
+            fds: try c.optionalInteger(K.fds.rawValue),
+            ports: try c.optionalIntegers(K.ports.rawValue),
+            listening: try c.optionalBool(K.listening.rawValue),
+            connections: try c.optionalInteger(K.connections.rawValue),
+            children: try c.optionalIntegers(K.children.rawValue) ?? [],
+            env: try c.optionalStringMap(K.env.rawValue),
+            cgroup: try c.optionalString(K.cgroup.rawValue),
+            kernelThread: try c.optionalBool(K.kernelThread.rawValue) ?? false,
+            reparented: try c.optionalBool(K.reparented.rawValue),
+            sessionAlive: try c.optionalBool(K.sessionAlive.rawValue),
+            orphaned: try c.optionalBool(K.orphaned.rawValue) ?? false,
+            netns: try c.optionalInteger(K.netns.rawValue),
+            socketInodes: try c.optionalIntegers(K.socketInodes.rawValue) ?? [])
+    }
+
     func write(to w: inout JSONWriter) {
         typealias K = CodingKeys
         w.beginObject()
@@ -176,45 +215,29 @@ extension ProcessRecord: Decodable {
         w.endObject()
     }
 
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        self.init(
-            pid: try c.decode(Int32.self, forKey: .pid),
-            ppid: try c.decode(Int32.self, forKey: .ppid),
-            pgid: try c.decodeIfPresent(Int32.self, forKey: .pgid) ?? 0,
-            sid: try c.decodeIfPresent(Int32.self, forKey: .sid) ?? 0,
-            tty: try c.decodeIfPresent(String.self, forKey: .tty),
-            state: try c.decode(String.self, forKey: .state),
-            name: try c.decode(String.self, forKey: .name),
-            exe: try c.decodeIfPresent(String.self, forKey: .exe),
-            cmdline: try c.decodeIfPresent(String.self, forKey: .cmdline),
-            args: try c.decodeIfPresent([String].self, forKey: .args),
-            cwd: try c.decodeIfPresent(String.self, forKey: .cwd),
-            user: try c.decodeIfPresent(String.self, forKey: .user),
-            uid: try c.decodeIfPresent(UInt32.self, forKey: .uid),
-            startTicks: try c.decode(UInt64.self, forKey: .startTicks),
-            startedAt: try c.decodeIfPresent(Double.self, forKey: .startedAt) ?? 0,
-            age: try c.decodeIfPresent(Double.self, forKey: .age) ?? 0,
-            cpuTime: try c.decodeIfPresent(Double.self, forKey: .cpuTime) ?? 0,
-            rss: try c.decodeIfPresent(UInt64.self, forKey: .rss) ?? 0,
-            threads: try c.decodeIfPresent(Int.self, forKey: .threads) ?? 1,
-            fds: try c.decodeIfPresent(Int.self, forKey: .fds),
-            ports: try c.decodeIfPresent([Int].self, forKey: .ports),
-            listening: try c.decodeIfPresent(Bool.self, forKey: .listening),
-            connections: try c.decodeIfPresent(Int.self, forKey: .connections),
-            children: try c.decodeIfPresent([Int32].self, forKey: .children) ?? [],
-            env: try c.decodeIfPresent([String: String].self, forKey: .env),
-            cgroup: try c.decodeIfPresent(String.self, forKey: .cgroup),
-            kernelThread: try c.decodeIfPresent(Bool.self, forKey: .kernelThread) ?? false,
-            reparented: try c.decodeIfPresent(Bool.self, forKey: .reparented),
-            sessionAlive: try c.decodeIfPresent(Bool.self, forKey: .sessionAlive),
-            orphaned: try c.decodeIfPresent(Bool.self, forKey: .orphaned) ?? false,
-            netns: try c.decodeIfPresent(UInt64.self, forKey: .netns),
-            socketInodes: try c.decodeIfPresent([UInt64].self, forKey: .socketInodes) ?? [])
-    }
 }
 
-extension SocketRecord: Decodable {
+extension SocketRecord {
+    init(json c: JSONFields) throws(ScanError) {
+        typealias K = CodingKeys
+        let protoName = try c.string(K.proto.rawValue)
+        guard let proto = Proto(rawValue: protoName) else {
+            throw ScanError.invalidSnapshot("unknown proto '\(protoName)'\(JSONFields.at(c.path))")
+        }
+        self.init(
+            proto: proto,
+            localAddress: try c.string(K.localAddress.rawValue),
+            localPort: try c.integer(K.localPort.rawValue),
+            remoteAddress: try c.optionalString(K.remoteAddress.rawValue) ?? "",
+            remotePort: try c.optionalInteger(K.remotePort.rawValue) ?? 0,
+            state: try c.string(K.state.rawValue),
+            inode: try c.integer(K.inode.rawValue),
+            uid: try c.optionalInteger(K.uid.rawValue) ?? 0,
+            owners: try c.optionalIntegers(K.owners.rawValue) ?? [],
+            ownerKnown: try c.optionalBool(K.ownerKnown.rawValue) ?? true,
+            netns: try c.optionalInteger(K.netns.rawValue))
+    }
+
     func write(to w: inout JSONWriter) {
         typealias K = CodingKeys
         w.beginObject()
@@ -232,19 +255,4 @@ extension SocketRecord: Decodable {
         w.endObject()
     }
 
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        self.init(
-            proto: try c.decode(Proto.self, forKey: .proto),
-            localAddress: try c.decode(String.self, forKey: .localAddress),
-            localPort: try c.decode(Int.self, forKey: .localPort),
-            remoteAddress: try c.decodeIfPresent(String.self, forKey: .remoteAddress) ?? "",
-            remotePort: try c.decodeIfPresent(Int.self, forKey: .remotePort) ?? 0,
-            state: try c.decode(String.self, forKey: .state),
-            inode: try c.decode(UInt64.self, forKey: .inode),
-            uid: try c.decodeIfPresent(UInt32.self, forKey: .uid) ?? 0,
-            owners: try c.decodeIfPresent([Int32].self, forKey: .owners) ?? [],
-            ownerKnown: try c.decodeIfPresent(Bool.self, forKey: .ownerKnown) ?? true,
-            netns: try c.decodeIfPresent(UInt64.self, forKey: .netns))
-    }
 }

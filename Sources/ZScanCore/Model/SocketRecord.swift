@@ -1,7 +1,7 @@
 /// One TCP or UDP socket from a network namespace's `/proc/net/{tcp,tcp6,udp,udp6}` table, with the
 /// processes that hold it open.
 public struct SocketRecord: Sendable, Equatable {
-    public enum Proto: String, Sendable, Codable, CaseIterable {
+    public enum Proto: String, Sendable, CaseIterable {
         case tcp, tcp6, udp, udp6
         public var isTCP: Bool { self == .tcp || self == .tcp6 }
     }

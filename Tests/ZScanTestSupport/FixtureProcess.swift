@@ -91,28 +91,9 @@ public struct ToolResult {
     public var status: Int32
 }
 
-/// Starts a command now and returns a function that waits for it and gives its output.
-public func runCapturingAsync(_ path: String, _ arguments: [String]) throws -> () -> ToolResult {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: path)
-    process.arguments = arguments
-    let out = Pipe()
-    process.standardOutput = out
-    process.standardError = FileHandle.nullDevice
-    try process.run()
-    // Drain the output from now on, or a large output fills the pipe and blocks the command.
-    let collected = LockedData()
-    let reader = Thread { collected.set(out.fileHandleForReading.readDataToEndOfFile()) }
-    reader.start()
-    return {
-        process.waitUntilExit()
-        while !collected.done { usleep(1000) }
-        return ToolResult(stdout: String(decoding: collected.value, as: UTF8.self), stderr: "", status: process.terminationStatus)
-    }
-}
-
-/// Runs a command to completion, capturing both streams (read concurrently so neither fills up).
-public func runCapturing(_ path: String, _ arguments: [String], environment: [String: String]? = nil) throws -> ToolResult {
+/// Starts a command now and returns a function that waits for it and gives its output. Both
+/// streams are drained from the start, so a large output cannot fill a pipe and block the command.
+public func runCapturingAsync(_ path: String, _ arguments: [String], environment: [String: String]? = nil) throws -> () -> ToolResult {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: path)
     process.arguments = arguments
@@ -123,15 +104,22 @@ public func runCapturing(_ path: String, _ arguments: [String], environment: [St
     process.standardError = err
     process.standardInput = FileHandle.nullDevice
     try process.run()
+    let outData = LockedData()
     let errData = LockedData()
-    let reader = Thread { errData.set(err.fileHandleForReading.readDataToEndOfFile()) }
-    reader.start()
-    let outData = out.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    while !errData.done { usleep(1000) }
-    return ToolResult(
-        stdout: String(decoding: outData, as: UTF8.self), stderr: String(decoding: errData.value, as: UTF8.self),
-        status: process.terminationStatus)
+    Thread { outData.set(out.fileHandleForReading.readDataToEndOfFile()) }.start()
+    Thread { errData.set(err.fileHandleForReading.readDataToEndOfFile()) }.start()
+    return {
+        process.waitUntilExit()
+        while !outData.done || !errData.done { usleep(1000) }
+        return ToolResult(
+            stdout: String(decoding: outData.value, as: UTF8.self), stderr: String(decoding: errData.value, as: UTF8.self),
+            status: process.terminationStatus)
+    }
+}
+
+/// Runs a command to completion, capturing both streams.
+public func runCapturing(_ path: String, _ arguments: [String], environment: [String: String]? = nil) throws -> ToolResult {
+    try runCapturingAsync(path, arguments, environment: environment)()
 }
 
 private final class LockedData: @unchecked Sendable {

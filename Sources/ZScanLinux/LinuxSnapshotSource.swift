@@ -154,9 +154,7 @@ public struct LinuxSnapshotSource: SnapshotSource {
         for proto in protos {
             guard let n = try? file.read("\(directory)/\(proto.rawValue)") else { continue }
             readAny = true
-            sockets += file.buffer.withUnsafeBufferPointer {
-                NetTableParser.parse(UnsafeBufferPointer(rebasing: $0[0..<n]), proto: proto, netns: netns)
-            }
+            sockets += file.parse(n) { NetTableParser.parse($0, proto: proto, netns: netns) }
         }
         return readAny ? sockets : nil
     }

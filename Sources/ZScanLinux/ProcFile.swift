@@ -73,6 +73,11 @@ final class ProcFile {
         }
     }
 
+    /// Hands the buffer's first `count` bytes to a parser.
+    func parse<T>(_ count: Int, _ parser: (UnsafeBufferPointer<UInt8>) -> T) -> T {
+        buffer.withUnsafeBufferPointer { parser(UnsafeBufferPointer(rebasing: $0[0..<count])) }
+    }
+
     /// The buffer's first `count` bytes as a string (invalid UTF-8 repaired with U+FFFD).
     func string(_ count: Int) -> String {
         buffer.withUnsafeBufferPointer { String(decoding: UnsafeBufferPointer(rebasing: $0[0..<count]), as: UTF8.self) }

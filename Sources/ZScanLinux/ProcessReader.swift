@@ -32,7 +32,7 @@ final class ProcessReader {
         defer { close(dirfd) }
 
         guard let count = try? file.read("stat", relativeTo: dirfd),
-              let stat = file.buffer.withUnsafeBufferPointer({ StatParser.parse(UnsafeBufferPointer(rebasing: $0[0..<count])) })
+              let stat = file.parse(count, { StatParser.parse($0) })
         else {
             counters.vanished += 1
             return nil
@@ -66,7 +66,7 @@ final class ProcessReader {
             } else {
                 do {
                     let n = try file.read("status", relativeTo: dirfd)
-                    process.uid = file.buffer.withUnsafeBufferPointer { StatusParser.effectiveUID(UnsafeBufferPointer(rebasing: $0[0..<n])) }
+                    process.uid = file.parse(n) { StatusParser.effectiveUID($0) }
                 } catch { note(error, mustExist: true) }
             }
         }
@@ -77,7 +77,7 @@ final class ProcessReader {
         } else if fields.contains(.cmdline) {
             do {
                 let n = try file.read("cmdline", relativeTo: dirfd)
-                let parsed = file.buffer.withUnsafeBufferPointer { CmdlineParser.parse(UnsafeBufferPointer(rebasing: $0[0..<n])) }
+                let parsed = file.parse(n) { CmdlineParser.parse($0) }
                 process.args = parsed.args
                 process.cmdline = parsed.cmdline
             } catch { note(error, mustExist: true) }
@@ -91,7 +91,7 @@ final class ProcessReader {
         if fields.contains(.cgroup) {
             do {
                 let n = try file.read("cgroup", relativeTo: dirfd)
-                process.cgroup = file.buffer.withUnsafeBufferPointer { CgroupParser.path(UnsafeBufferPointer(rebasing: $0[0..<n])) }
+                process.cgroup = file.parse(n) { CgroupParser.path($0) }
             } catch { note(error, mustExist: true) }
         }
         if fields.contains(.fds) && process.kernelThread {
@@ -107,7 +107,7 @@ final class ProcessReader {
         if fields.contains(.env) && !process.kernelThread {
             do {
                 let n = try file.read("environ", relativeTo: dirfd)
-                process.env = file.buffer.withUnsafeBufferPointer { EnvironParser.parse(UnsafeBufferPointer(rebasing: $0[0..<n])) }
+                process.env = file.parse(n) { EnvironParser.parse($0) }
             } catch { note(error, mustExist: false) }
         }
         if vanished {

@@ -61,6 +61,7 @@ enum Output {
 
 /// zscan could not do its job: `Error: message` on stderr, exit 2.
 enum CLIError: Error {
-    case failure(String)
+    /// `Error: message`, or the message as it is when `plain` (rendered diagnostics).
+    case failure(String, plain: Bool = false)
     case usage(UsageError)
 }

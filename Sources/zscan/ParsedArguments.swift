@@ -79,5 +79,7 @@ struct ParsedArguments {
     }
 
     func value(_ long: String) -> String? { values[long]?.last }
+    /// Every value of a repeatable option, in order.
+    func all(_ long: String) -> [String] { values[long] ?? [] }
     func has(_ long: String) -> Bool { flags.contains(long) }
 }

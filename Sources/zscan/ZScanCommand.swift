@@ -5,12 +5,15 @@ enum ZScanCommand {
     static let spec = CommandSpec(
         name: "",
         abstract: "Find what processes left behind: zombies, orphaned dev servers, ports held by dead, stopped or orphaned processes, hangs and leaks.",
-        usage: "<subcommand>",
+        discussion: "With no subcommand, zscan scans this machine with its built-in rules (see 'zscan scan --help').",
+        usage: "[<subcommand>] [<options>]",
         options: [
             OptionSpec(long: "version", help: "Show the version."),
             CommandSpec.help,
         ],
         subcommands: [
+            ("scan", ScanCommand.spec.abstract),
+            ("rules", RulesCommand.spec.abstract),
             ("snapshot", SnapshotCommand.spec.abstract),
             ("ports", PortsCommand.spec.abstract),
             ("version", "Show the version."),
@@ -18,6 +21,8 @@ enum ZScanCommand {
         ])
 
     static let commands: [String: (spec: CommandSpec, run: @Sendable (ParsedArguments) throws(CLIError) -> Int32)] = [
+        "scan": (ScanCommand.spec, ScanCommand.run),
+        "rules": (RulesCommand.spec, RulesCommand.run),
         "snapshot": (SnapshotCommand.spec, SnapshotCommand.run),
         "ports": (PortsCommand.spec, PortsCommand.run),
         "version": (versionSpec, { _ in printVersion() }),
@@ -26,10 +31,9 @@ enum ZScanCommand {
     static let versionSpec = CommandSpec(name: "version", abstract: "Show the version.", usage: "", options: [CommandSpec.help])
 
     static func run(_ arguments: [String]) -> Int32 {
-        guard let first = arguments.first else {
-            Output.out(spec.helpText)
-            return 0
-        }
+        // `zscan` and `zscan --fail-on zombie …` are the scan.
+        guard let first = arguments.first else { return run(["scan"]) }
+        if first.hasPrefix("-") && !["-h", "--help", "--version"].contains(first) { return run(["scan"] + arguments) }
         switch first {
         case "-h", "--help":
             Output.out(spec.helpText)
@@ -42,7 +46,7 @@ enum ZScanCommand {
             break
         }
         guard let command = commands[first] else {
-            let message = first.hasPrefix("-") ? "Unknown option '\(first)'" : "Unknown subcommand '\(first)'"
+            let message = "Unknown subcommand '\(first)'\(Suggestion.hint(for: first, in: Array(commands.keys)))"
             Output.err(UsageError(message: message, command: spec).text)
             return 2
         }
@@ -59,7 +63,7 @@ enum ZScanCommand {
         } catch let error as CLIError {
             switch error {
             case let .usage(usage): Output.err(usage.text)
-            case let .failure(message): Output.err("Error: \(message)\n")
+            case let .failure(message, plain): Output.err(plain ? message : "Error: \(message)\n")
             }
             return 2
         } catch {

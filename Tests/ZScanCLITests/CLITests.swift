@@ -14,13 +14,19 @@ final class CLITests: XCTestCase {
             OVERVIEW: Find what processes left behind: zombies, orphaned dev servers, ports
             held by dead, stopped or orphaned processes, hangs and leaks.
 
-            USAGE: zscan <subcommand>
+            With no subcommand, zscan scans this machine with its built-in rules (see 'zscan
+            scan --help').
+
+            USAGE: zscan [<subcommand>] [<options>]
 
             OPTIONS:
               --version               Show the version.
               -h, --help              Show help information.
 
             SUBCOMMANDS:
+              scan                    Scan for what processes left behind (the default
+                                      command).
+              rules                   List, check or explain rules.
               snapshot                Write the process and socket snapshot as JSON.
               ports                   Show who holds listening ports.
               version                 Show the version.
@@ -29,7 +35,7 @@ final class CLITests: XCTestCase {
               See 'zscan help <subcommand>' for detailed help.
 
             """
-        for form in [["--help"], ["-h"], ["help"], []] {
+        for form in [["--help"], ["-h"], ["help"]] {
             let result = try runCapturing(Products.path("zscan"), form)
             XCTAssertEqual(result.stdout, expected, "\(form)")
             XCTAssertEqual(result.stderr, "")
@@ -98,10 +104,15 @@ final class CLITests: XCTestCase {
     func testUsageErrorsExitTwoWithExactText() throws {
         let snapshotUsage = "Usage: zscan snapshot [--output <file>] [--pretty] [--fields <list>] [--proc-root <dir>]\n  See 'zscan snapshot --help' for more information.\n"
         let portsUsage = "Usage: zscan ports [<port> ...] [--format <format>] [--tcp] [--udp] [--proc-root <dir>]\n  See 'zscan ports --help' for more information.\n"
-        let rootUsage = "Usage: zscan <subcommand>\n  See 'zscan --help' for more information.\n"
+        let rootUsage = "Usage: zscan [<subcommand>] [<options>]\n  See 'zscan --help' for more information.\n"
+        let scanUsage = "Usage: zscan scan [--rules <path> ...] [--only <sel>] [--skip <sel>] [--fail-on <sel>] [--format <format>] [options]\n  See 'zscan scan --help' for more information.\n"
         let cases: [([String], String)] = [
             (["frobnicate"], "Error: Unknown subcommand 'frobnicate'\n" + rootUsage),
-            (["--frobnicate"], "Error: Unknown option '--frobnicate'\n" + rootUsage),
+            (["--frobnicate"], "Error: Unknown option '--frobnicate'\n" + scanUsage),
+            (["snapshto"], "Error: Unknown subcommand 'snapshto' (did you mean 'snapshot'?)\n" + rootUsage),
+            (["--fail-on", "zombi"], "Error: --fail-on: no rule, tag or severity 'zombi' (did you mean 'zombie'?)\n" + scanUsage),
+            (["scan", "--format", "xml"], "Error: Unknown format 'xml' (expected text or json)\n" + scanUsage),
+            (["rules", "frob"], "Error: Unknown action 'frob' (expected list, check or explain)\n" + "Usage: zscan rules list | check [<path> ...] | explain <id> [--rules <path> ...] [--config <file>]\n  See 'zscan rules --help' for more information.\n"),
             (["help", "nope"], "Error: Unknown subcommand 'nope'\n" + rootUsage),
             (["snapshot", "--bogus"], "Error: Unknown option '--bogus'\n" + snapshotUsage),
             (["snapshot", "-x"], "Error: Unknown option '-x'\n" + snapshotUsage),

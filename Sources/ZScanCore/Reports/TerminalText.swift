@@ -58,3 +58,19 @@ public enum DurationText {
 
     private static func pad2(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }
 }
+
+/// Sizes for messages: `512 B`, `48 MB`, `1.5 GB` (decimal units, like `ls -h --si`).
+public enum ByteText {
+    public static func short(_ bytes: Int64) -> String {
+        let units = ["B", "kB", "MB", "GB", "TB"]
+        var value = Double(bytes)
+        var unit = 0
+        while abs(value) >= 1000 && unit < units.count - 1 {
+            value /= 1000
+            unit += 1
+        }
+        if unit == 0 { return "\(bytes) B" }
+        let rounded = value >= 10 ? String(Int(value.rounded())) : String((value * 10).rounded() / 10)
+        return "\(rounded) \(units[unit])"
+    }
+}

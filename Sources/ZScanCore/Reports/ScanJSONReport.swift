@@ -1,0 +1,175 @@
+/// The scan's JSON report (`--format json`, DESIGN §7), valid against `Tests/Schemas/zscan-report.schema.json`.
+/// Keys are snake_case, absent facts are `null`, findings keep the scanner's order; additive changes
+/// bump `format_version`'s minor number (and the schema with it).
+public struct ScanJSONReport {
+    public static let formatVersion = "1.0"
+
+    public let result: ScanResult
+    public let pretty: Bool
+
+    public init(result: ScanResult, pretty: Bool = false) {
+        self.result = result
+        self.pretty = pretty
+    }
+
+    public func render() -> [UInt8] {
+        var w = JSONWriter(pretty: pretty, capacity: 1024 + 512 * result.findings.count)
+        w.beginObject()
+        w.key("format_version"); w.string(Self.formatVersion)
+        w.key("tool")
+        w.beginObject()
+        w.key("name"); w.string(ToolInfo.name)
+        w.key("version"); w.string(ToolInfo.version)
+        w.endObject()
+        w.key("host")
+        w.beginObject()
+        w.key("hostname"); w.string(result.host.hostname)
+        w.key("kernel"); w.string(result.host.kernel)
+        w.key("boot_time"); w.double(result.host.bootTime)
+        w.key("init_pid"); w.int(result.host.initPid)
+        w.endObject()
+        w.key("started_at"); w.double(result.startedAt)
+        w.key("duration_ms"); w.double(result.durationMs)
+        w.key("scope"); writeScope(&w)
+        w.key("summary"); writeSummary(&w)
+        w.key("findings")
+        w.beginArray()
+        for finding in result.findings { write(finding, to: &w) }
+        w.endArray()
+        // Cleanup is not wired yet; the key is part of the contract so consumers can rely on it.
+        w.key("actions"); w.beginArray(); w.endArray()
+        w.key("errors"); w.stringArray(result.errors)
+        w.endObject()
+        w.newline()
+        return w.bytes
+    }
+
+    private func writeScope(_ w: inout JSONWriter) {
+        let scope = result.scope
+        w.beginObject()
+        w.key("processes"); w.int(scope.processes)
+        w.key("sockets"); w.int(scope.sockets)
+        w.key("pidfiles"); w.int(scope.pidfiles)
+        w.key("sample_seconds")
+        if let seconds = scope.sampleSeconds { w.double(seconds) } else { w.null() }
+        w.key("from"); w.string(scope.fromFile)
+        w.key("baseline"); w.string(scope.baseline)
+        w.key("filters"); w.stringArray(scope.filters)
+        w.endObject()
+    }
+
+    /// Counts by severity (all three, zeros included) and by rule: every rule that ran, zeros included,
+    /// so a dashboard sees a rule go quiet rather than disappear.
+    private func writeSummary(_ w: inout JSONWriter) {
+        var byRule: [String: Int] = [:]
+        var ruleOrder = result.rules.map(\.id)
+        for id in ruleOrder { byRule[id] = 0 }
+        for finding in result.findings {
+            if byRule[finding.rule.id] == nil { ruleOrder.append(finding.rule.id) }
+            byRule[finding.rule.id, default: 0] += 1
+        }
+        w.beginObject()
+        w.key("findings"); w.int(result.findings.count)
+        w.key("failing"); w.int(result.failing.count)
+        w.key("by_severity")
+        w.beginObject()
+        for severity in Severity.allCases.reversed() {
+            w.key(severity.rawValue); w.int(result.findings.count(where: { $0.rule.severity == severity }))
+        }
+        w.endObject()
+        w.key("by_rule")
+        w.beginObject()
+        for id in ruleOrder where byRule[id] != nil {
+            w.key(id); w.int(byRule.removeValue(forKey: id)!)
+        }
+        w.endObject()
+        w.key("rules"); w.stringArray(result.rules.map(\.id))
+        w.endObject()
+    }
+
+    private func write(_ finding: Finding, to w: inout JSONWriter) {
+        let rule = finding.rule
+        w.beginObject()
+        w.key("rule"); w.string(rule.id)
+        w.key("title"); w.string(rule.title)
+        w.key("severity"); w.string(rule.severity.rawValue)
+        w.key("tags"); w.stringArray(rule.tags)
+        w.key("message"); w.string(finding.message)
+        w.key("hint"); w.string(finding.hint)
+        w.key("subject"); w.string(finding.subject.kind)
+        w.key("action"); w.string(rule.action.rawValue)
+        switch finding.subject {
+        case .process(let process):
+            w.key("process"); Self.write(process, to: &w)
+        case .socket(let socket, let owners):
+            w.key("socket"); Self.write(socket, owners: owners, to: &w)
+        case .pidfile(let file, let process):
+            w.key("pidfile"); Self.write(file, process: process, to: &w)
+        }
+        w.endObject()
+    }
+
+    private static func write(_ p: ProcessRecord, to w: inout JSONWriter) {
+        w.beginObject()
+        w.key("pid"); w.int(p.pid)
+        w.key("ppid"); w.int(p.ppid)
+        w.key("pgid"); w.int(p.pgid)
+        w.key("sid"); w.int(p.sid)
+        w.key("start_ticks"); w.int(p.startTicks)
+        w.key("state"); w.string(p.state)
+        w.key("name"); w.string(p.name)
+        w.key("user"); w.string(p.user)
+        w.key("uid"); w.int(p.uid)
+        w.key("age"); w.double(p.age)
+        w.key("cmdline"); w.string(p.cmdline)
+        w.key("exe"); w.string(p.exe)
+        w.key("cwd"); w.string(p.cwd)
+        w.key("ports")
+        if let ports = p.ports { w.intArray(ports) } else { w.null() }
+        w.key("orphaned"); w.bool(p.orphaned)
+        w.key("reparented"); w.bool(p.reparented)
+        w.endObject()
+    }
+
+    /// `owner_known` beyond DESIGN §7's list: without it "no owner" and "owner hidden" look alike.
+    private static func write(_ s: SocketRecord, owners: [ProcessRecord], to w: inout JSONWriter) {
+        w.beginObject()
+        w.key("proto"); w.string(s.proto.rawValue)
+        w.key("local_address"); w.string(s.localAddress)
+        w.key("local_port"); w.int(s.localPort)
+        w.key("remote_address"); w.string(s.remoteAddress)
+        w.key("remote_port"); w.int(s.remotePort)
+        w.key("state"); w.string(s.state)
+        w.key("inode"); w.int(s.inode)
+        w.key("owner_known"); w.bool(s.ownerKnown)
+        w.key("owners")
+        w.beginArray()
+        for owner in owners { writeBrief(owner, to: &w) }
+        w.endArray()
+        w.endObject()
+    }
+
+    private static func write(_ f: PidFileRecord, process: ProcessRecord?, to w: inout JSONWriter) {
+        w.beginObject()
+        w.key("path"); w.string(f.path)
+        w.key("pid"); w.int(f.pid)
+        w.key("exists"); w.bool(f.exists)
+        w.key("alive"); w.bool(f.alive)
+        w.key("reused"); w.bool(f.reused)
+        w.key("age"); w.double(f.age)
+        w.key("locked"); w.bool(f.locked)
+        w.key("process")
+        if let process { writeBrief(process, to: &w) } else { w.null() }
+        w.endObject()
+    }
+
+    /// A process named from another subject: its identity (pid + start ticks) and what it runs.
+    private static func writeBrief(_ p: ProcessRecord, to w: inout JSONWriter) {
+        w.beginObject()
+        w.key("pid"); w.int(p.pid)
+        w.key("start_ticks"); w.int(p.startTicks)
+        w.key("name"); w.string(p.name)
+        w.key("cmdline"); w.string(p.cmdline)
+        w.endObject()
+    }
+}

@@ -1,0 +1,80 @@
+/// The table cells of one finding in the text report, by subject; the last cell is the one cut to width.
+extension ScanTextReport {
+    /// process: `pid 4242  2m  S  :8001,8002  python3 -m uvicorn app:app`
+    /// socket:  `tcp  127.0.0.1:8001  LISTEN  pid 42 (node)`
+    /// pidfile: `/run/app.pid  pid 4245  3h03m  reused by another program: sleep 1000`
+    func cells(_ finding: Finding) -> [String] {
+        switch finding.subject {
+        case .process(let p):
+            let ports = p.ports.map { $0.isEmpty ? "" : ":" + $0.map(String.init).joined(separator: ",") } ?? ""
+            return ["pid \(p.pid)", DurationText.short(p.age), TerminalText.escape(p.state), ports, Self.command(p)]
+        case .socket(let s, let owners):
+            var address = ReportWording.endpoint(TerminalText.escape(s.localAddress), s.localPort)
+            if s.remotePort != 0 {
+                address += " -> " + ReportWording.endpoint(TerminalText.escape(s.remoteAddress), s.remotePort)
+            }
+            return [s.proto.rawValue, address, TerminalText.escape(s.state), Self.owners(s, owners)]
+        case .pidfile(let f, let process):
+            let holds = f.pid.map { "pid \($0)" } ?? "no pid"
+            return [TerminalText.escape(f.path), holds, f.exists ? DurationText.short(f.age) : "-", Self.status(f, process)]
+        }
+    }
+
+    /// Verbose lines under a process row: what `ps -o ppid,user,tty` and `/proc/PID/cwd` would add.
+    func details(_ finding: Finding) -> [String] {
+        switch finding.subject {
+        case .process(let p):
+            var parts = ["ppid \(p.ppid)"]
+            if let user = p.user ?? p.uid.map(String.init) { parts.append("user " + TerminalText.escape(user)) }
+            if let tty = p.tty { parts.append("tty " + TerminalText.escape(tty)) }
+            if let cwd = p.cwd { parts.append("cwd " + TerminalText.escape(cwd)) }
+            return [parts.joined(separator: "  ")]
+        case .socket(let s, _):
+            return ["inode \(s.inode)  uid \(s.uid)"]
+        case .pidfile:
+            return []
+        }
+    }
+
+    /// The command line, or `[name]` like `ps` when there is none (zombies, kernel threads, unreadable).
+    static func command(_ process: ProcessRecord) -> String {
+        let command = process.cmdline.flatMap { $0.isEmpty ? nil : $0 } ?? "[\(process.name)]"
+        return TerminalText.escape(command)
+    }
+
+    /// `pid 42 (node)`, `pids 42, 43 (uvicorn); pid 50 (nginx)`: pre-fork workers share one socket.
+    static func owners(_ socket: SocketRecord, _ owners: [ProcessRecord]) -> String {
+        if owners.isEmpty {
+            if !socket.owners.isEmpty { return "pid " + socket.owners.map(String.init).joined(separator: ", ") }
+            return socket.ownerKnown ? "no process holds it" : "owner not visible (permission denied)"
+        }
+        var names: [String] = []
+        var pids: [String: [Int32]] = [:]
+        for owner in owners {
+            if pids[owner.name] == nil { names.append(owner.name) }
+            pids[owner.name, default: []].append(owner.pid)
+        }
+        return names.map { name in
+            let list = pids[name]!
+            return (list.count == 1 ? "pid " : "pids ") + list.map(String.init).joined(separator: ", ")
+                + " (" + TerminalText.escape(name) + ")"
+        }.joined(separator: "; ")
+    }
+
+    /// What a PID file's pid refers to now.
+    static func status(_ file: PidFileRecord, _ process: ProcessRecord?) -> String {
+        var status: String
+        if !file.exists {
+            status = "file missing"
+        } else if file.pid == nil {
+            status = "holds no pid"
+        } else if !file.alive {
+            status = "not running"
+        } else {
+            let now = process.map { ": " + command($0) } ?? ""
+            status = (file.reused ? "reused by another program" : "running") + now
+        }
+        if file.locked == true { status += " (locked)" }
+        return status
+    }
+}

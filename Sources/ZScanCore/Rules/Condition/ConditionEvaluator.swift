@@ -1,0 +1,258 @@
+/// Evaluates a compiled condition for one subject, with three-valued logic: a comparison that
+/// involves a null (a field zscan could not read) is unknown, `!unknown` stays unknown, and
+/// `&&`/`||` follow Kleene's tables, so an unreadable field can never make a rule fire.
+struct ConditionEvaluator {
+    let context: EvaluationContext
+    var subject: ConditionValue
+    var element: ConditionValue = .null
+
+    init(context: EvaluationContext, subject: ConditionValue) {
+        self.context = context
+        self.subject = subject
+    }
+
+    /// true, false, or nil for unknown.
+    func truth(_ expression: CompiledExpression) -> Bool? {
+        switch expression {
+        case let .not(inner):
+            return truth(inner).map { !$0 }
+        case let .and(left, right):
+            let l = truth(left)
+            if l == false { return false }
+            let r = truth(right)
+            if r == false { return false }
+            return l == true && r == true ? true : nil
+        case let .or(left, right):
+            let l = truth(left)
+            if l == true { return true }
+            let r = truth(right)
+            if r == true { return true }
+            return l == false && r == false ? false : nil
+        default:
+            if case let .bool(value) = value(expression) { return value }
+            return nil
+        }
+    }
+
+    func value(_ expression: CompiledExpression) -> ConditionValue {
+        switch expression {
+        case let .constant(value):
+            return value
+        case .element:
+            return element
+        case let .list(items):
+            return .list(items.map(value))
+        case let .field(base, subjectKind, name):
+            let target = base.map(value) ?? subject
+            return field(name, of: target, subjectKind)
+        case let .envValue(base, key):
+            guard case let .process(index) = base.map(value) ?? subject else { return .null }
+            return context.snapshot.processes[index].env?[key].map { .string($0) } ?? .null
+        case .not, .and, .or:
+            return truth(expression).map { .bool($0) } ?? .null
+        case let .compare(op, left, right):
+            return compare(op, value(left), value(right))
+        case let .member(needle, haystack, negated):
+            let n = value(needle)
+            guard n != .null, case let .list(items) = value(haystack) else { return .null }
+            let found = items.contains { $0.same(as: n) }
+            return .bool(found != negated)
+        case let .contains(left, right):
+            guard case let .string(text) = value(left), case let .string(part) = value(right) else { return .null }
+            return .bool(part.isEmpty || text.contains(part))
+        case let .startsWith(left, right):
+            guard case let .string(text) = value(left), case let .string(part) = value(right) else { return .null }
+            return .bool(text.hasPrefix(part))
+        case let .endsWith(left, right):
+            guard case let .string(text) = value(left), case let .string(part) = value(right) else { return .null }
+            return .bool(text.hasSuffix(part))
+        case let .regex(left, regex):
+            guard case let .string(text) = value(left) else { return .null }
+            return .bool(regex.matches(text))
+        case let .anyMatches(left, patterns):
+            switch value(left) {
+            case let .string(text):
+                return .bool(patterns.contains { $0.matches(text) })
+            case let .list(items):
+                return .bool(items.contains { item in
+                    guard case let .string(text) = item else { return false }
+                    return patterns.contains { $0.matches(text) }
+                })
+            default:
+                return .null
+            }
+        case let .quantifier(kind, list, body):
+            guard case let .list(items) = value(list) else { return .null }
+            var inner = self
+            var trueCount = 0
+            var unknown = false
+            for item in items {
+                switch item {
+                case .process, .socket, .pidfile: inner.subject = item
+                default: inner.element = item
+                }
+                switch inner.truth(body) {
+                case true?:
+                    trueCount += 1
+                    if kind == .any { return .bool(true) }
+                case false?:
+                    if kind == .all { return .bool(false) }
+                case nil:
+                    unknown = true
+                }
+            }
+            switch kind {
+            case .count: return .int(Int64(trueCount))
+            case .any, .all: return unknown ? .null : .bool(kind == .all)
+            }
+        case let .length(inner):
+            switch value(inner) {
+            case let .string(text): return .int(Int64(text.unicodeScalars.count))
+            case let .list(items): return .int(Int64(items.count))
+            default: return .null
+            }
+        case let .exists(inner):
+            return .bool(value(inner) != .null)
+        }
+    }
+
+    func text(_ expression: CompiledExpression) -> String {
+        describe(value(expression))
+    }
+
+    private func describe(_ value: ConditionValue) -> String {
+        switch value {
+        case .null: return "?"
+        case let .bool(b): return b ? "true" : "false"
+        case let .int(i): return String(i)
+        case let .float(f): return f == f.rounded() && abs(f) < 1e15 ? String(Int64(f)) : String((f * 10).rounded() / 10)
+        case let .string(s): return s
+        case let .duration(d): return DurationText.short(d)
+        case let .bytes(b): return ByteText.short(b)
+        case let .list(items): return items.isEmpty ? "none" : items.map(describe).joined(separator: ", ")
+        case let .process(i):
+            let p = context.snapshot.processes[i]
+            return "\(p.name) (\(p.pid))"
+        case let .socket(i):
+            let s = context.snapshot.sockets[i]
+            return "\(s.proto.rawValue) \(s.localAddress):\(s.localPort)"
+        case let .pidfile(i): return context.pidfiles[i].path
+        case let .map(m): return m.keys.sorted().joined(separator: ", ")
+        }
+    }
+
+    private func compare(_ op: ConditionSyntax.BinaryOperator, _ left: ConditionValue, _ right: ConditionValue) -> ConditionValue {
+        // A null field makes a comparison unknown (`== null` was compiled into `exists`).
+        if left == .null || right == .null { return .null }
+        if op == .equal || op == .notEqual { return .bool(left.same(as: right) == (op == .equal)) }
+        if case let .string(a) = left, case let .string(b) = right {
+            return .bool(ordered(op, a < b, a == b))
+        }
+        guard let a = left.number, let b = right.number else { return .null }
+        return .bool(ordered(op, a < b, a == b))
+    }
+
+    private func ordered(_ op: ConditionSyntax.BinaryOperator, _ less: Bool, _ equal: Bool) -> Bool {
+        switch op {
+        case .less: less
+        case .lessEqual: less || equal
+        case .greater: !less && !equal
+        case .greaterEqual: !less
+        default: false
+        }
+    }
+
+    private func processValue(_ pid: Int32) -> ConditionValue {
+        context.pidIndex[pid].map { .process($0) } ?? .null
+    }
+
+    private func field(_ name: String, of target: ConditionValue, _ kind: Subject) -> ConditionValue {
+        switch target {
+        case let .process(index): return processField(name, context.snapshot.processes[index])
+        case let .socket(index): return socketField(name, context.snapshot.sockets[index])
+        case let .pidfile(index): return pidfileField(name, context.pidfiles[index])
+        default: return .null
+        }
+    }
+
+    private func optional<T>(_ value: T?, _ wrap: (T) -> ConditionValue) -> ConditionValue {
+        value.map(wrap) ?? .null
+    }
+
+    private func processField(_ name: String, _ p: ProcessRecord) -> ConditionValue {
+        switch name {
+        case "pid": return .int(Int64(p.pid))
+        case "ppid": return .int(Int64(p.ppid))
+        case "pgid": return .int(Int64(p.pgid))
+        case "sid": return .int(Int64(p.sid))
+        case "tty": return optional(p.tty) { .string($0) }
+        case "state": return .string(p.state)
+        case "name": return .string(p.name)
+        case "exe": return optional(p.exe) { .string($0) }
+        case "cmdline": return optional(p.cmdline) { .string($0) }
+        case "args": return optional(p.args) { .list($0.map { .string($0) }) }
+        case "cwd": return optional(p.cwd) { .string($0) }
+        case "user": return optional(p.user) { .string($0) }
+        case "uid": return optional(p.uid) { .int(Int64($0)) }
+        case "start_ticks": return .int(Int64(truncatingIfNeeded: p.startTicks))
+        case "started_at": return .float(p.startedAt)
+        case "age": return .duration(p.age)
+        case "cpu": return optional(context.samples?[p.pid]) { .float($0.cpu) }
+        case "state_before": return optional(context.samples?[p.pid]) { .string($0.stateBefore) }
+        case "cpu_time": return .duration(p.cpuTime)
+        case "rss": return .bytes(Int64(truncatingIfNeeded: p.rss))
+        case "threads": return .int(Int64(p.threads))
+        case "fds": return optional(p.fds) { .int(Int64($0)) }
+        case "ports": return optional(p.ports) { .list($0.map { .int(Int64($0)) }) }
+        case "listening": return optional(p.listening) { .bool($0) }
+        case "connections": return optional(p.connections) { .int(Int64($0)) }
+        case "sockets":
+            guard context.snapshot.fields.contains(.sockets), p.fds != nil else { return .null }
+            return .list((context.socketsByOwner[p.pid] ?? []).map { .socket($0) })
+        case "children": return .list(p.children.compactMap { context.pidIndex[$0].map { .process($0) } })
+        case "parent": return p.ppid == 0 ? .null : processValue(p.ppid)
+        case "env": return optional(p.env) { .map($0) }
+        case "cgroup": return optional(p.cgroup) { .string($0) }
+        case "kernel_thread": return .bool(p.kernelThread)
+        case "reparented": return optional(p.reparented) { .bool($0) }
+        case "session_alive": return optional(p.sessionAlive) { .bool($0) }
+        case "orphaned": return .bool(p.orphaned)
+        case "new": return optional(context.baseline) { .bool(!$0.contains(p.identity)) }
+        case "tracked":
+            if context.trackedPids.contains(p.pid) { return .bool(true) }
+            return optional(p.env) { .bool($0[EvaluationContext.runCookie] != nil) }
+        default: return .null
+        }
+    }
+
+    private func socketField(_ name: String, _ s: SocketRecord) -> ConditionValue {
+        switch name {
+        case "proto": return .string(s.proto.rawValue)
+        case "local_address": return .string(s.localAddress)
+        case "local_port": return .int(Int64(s.localPort))
+        case "remote_address": return .string(s.remoteAddress)
+        case "remote_port": return .int(Int64(s.remotePort))
+        case "state": return .string(s.state)
+        case "inode": return .int(Int64(truncatingIfNeeded: s.inode))
+        case "uid": return .int(Int64(s.uid))
+        case "owners": return .list(s.owners.compactMap { context.pidIndex[$0].map { .process($0) } })
+        case "owner": return s.owners.first.map(processValue) ?? .null
+        case "owner_known": return .bool(s.ownerKnown)
+        default: return .null
+        }
+    }
+
+    private func pidfileField(_ name: String, _ f: PidFileRecord) -> ConditionValue {
+        switch name {
+        case "path": return .string(f.path)
+        case "pid": return optional(f.pid) { .int(Int64($0)) }
+        case "exists": return .bool(f.exists)
+        case "process": return f.pid.map(processValue) ?? .null
+        case "alive": return .bool(f.alive)
+        case "reused": return .bool(f.reused)
+        case "age": return .duration(f.age)
+        case "locked": return optional(f.locked) { .bool($0) }
+        default: return .null
+        }
+    }
+}

@@ -1,0 +1,80 @@
+/// Which subject of the context a condition or placeholder is evaluated for.
+public enum FindingRef: Sendable, Equatable {
+    case process(Int)
+    case socket(Int)
+    case pidfile(Int)
+
+    var value: ConditionValue {
+        switch self {
+        case let .process(i): .process(i)
+        case let .socket(i): .socket(i)
+        case let .pidfile(i): .pidfile(i)
+        }
+    }
+}
+
+/// Everything a condition can reach while it is evaluated: the snapshot and what was gathered
+/// beside it (PID files, CPU samples, the baseline, processes `zscan run` tracks).
+public struct EvaluationContext: Sendable {
+    public let snapshot: Snapshot
+    public var pidfiles: [PidFileRecord]
+    /// Identities in the `--baseline` snapshot; nil when there is none (`new` is then unknown).
+    public var baseline: Set<ProcessIdentity>?
+    /// Per pid: CPU percent over the sample window and the state at its start; nil when not sampled.
+    public var samples: [Int32: (cpu: Double, stateBefore: String)]?
+    /// Pids that descend from a `zscan run` command (adopted by its subreaper).
+    public var trackedPids: Set<Int32>
+    /// The environment variable that marks processes started by `zscan run`.
+    public static let runCookie = "ZSCAN_RUN_ID"
+
+    let pidIndex: [Int32: Int]
+    /// Socket indices by owner pid, for a process's `sockets`.
+    let socketsByOwner: [Int32: [Int]]
+
+    public init(
+        snapshot: Snapshot, pidfiles: [PidFileRecord] = [], baseline: Set<ProcessIdentity>? = nil,
+        samples: [Int32: (cpu: Double, stateBefore: String)]? = nil, trackedPids: Set<Int32> = []
+    ) {
+        self.snapshot = snapshot
+        self.pidfiles = pidfiles
+        self.baseline = baseline
+        self.samples = samples
+        self.trackedPids = trackedPids
+        var index: [Int32: Int] = [:]
+        index.reserveCapacity(snapshot.processes.count)
+        for (i, process) in snapshot.processes.enumerated() { index[process.pid] = i }
+        pidIndex = index
+        var owned: [Int32: [Int]] = [:]
+        for (i, socket) in snapshot.sockets.enumerated() {
+            for owner in socket.owners { owned[owner, default: []].append(i) }
+        }
+        socketsByOwner = owned
+    }
+
+    /// Whether the condition holds for the process at `index` of the snapshot. Only a definite
+    /// true matches: a condition that depends on a value zscan could not see is not a match.
+    public func matches(_ condition: CompiledCondition, process index: Int) -> Bool {
+        precondition(condition.subject == .process)
+        return ConditionEvaluator(context: self, subject: .process(index)).truth(condition.root) == true
+    }
+
+    public func matches(_ condition: CompiledCondition, _ subject: FindingRef) -> Bool {
+        ConditionEvaluator(context: self, subject: subject.value).truth(condition.root) == true
+    }
+
+    /// The text a placeholder shows for one subject: numbers plainly, durations like `2m`, sizes
+    /// like `48 MB`, lists comma-separated, processes as `name (pid)`, unknown as `?`.
+    public func text(of value: CompiledValue, for subject: FindingRef) -> String {
+        ConditionEvaluator(context: self, subject: subject.value).text(value.expression)
+    }
+
+    public func matches(_ condition: CompiledCondition, socket index: Int) -> Bool {
+        precondition(condition.subject == .socket)
+        return ConditionEvaluator(context: self, subject: .socket(index)).truth(condition.root) == true
+    }
+
+    public func matches(_ condition: CompiledCondition, pidfile index: Int) -> Bool {
+        precondition(condition.subject == .pidfile)
+        return ConditionEvaluator(context: self, subject: .pidfile(index)).truth(condition.root) == true
+    }
+}

@@ -1,0 +1,106 @@
+/// Applies rules to an evaluation context and produces findings: the heart of `zscan`.
+public struct Scanner: Sendable {
+    /// The rules that run: enabled, selected by `only` (when given) and not by `skip`.
+    public static func select(_ rules: [Rule], only: Selector?, skip: Selector?) -> [Rule] {
+        rules.filter { rule in
+            rule.enabled && (only.map { $0.selects(rule.summary) } ?? true) && !(skip?.selects(rule.summary) ?? false)
+        }
+    }
+
+    public var rules: [Rule]
+    /// Narrowing: findings are kept only when a process they concern matches every filter given.
+    public var pattern: LinearRegex?
+    public var ports: [Int]
+    public var whereCondition: CompiledCondition?
+    /// Config `allow`: a subject whose processes match one of these is never reported.
+    public var allow: [CompiledCondition]
+    /// When set, only processes of this uid are reported (a non-root scan without --all-users).
+    public var onlyUID: UInt32?
+
+    public init(rules: [Rule], pattern: LinearRegex? = nil, ports: [Int] = [], whereCondition: CompiledCondition? = nil,
+                allow: [CompiledCondition] = [], onlyUID: UInt32? = nil) {
+        self.rules = rules
+        self.pattern = pattern
+        self.ports = ports
+        self.whereCondition = whereCondition
+        self.allow = allow
+        self.onlyUID = onlyUID
+    }
+
+    /// What the snapshot must read for these rules and filters.
+    public var needs: (fields: FieldSet, sampling: Bool, baseline: Bool) {
+        var (fields, sampling, baseline) = RuleSet.needs(of: rules)
+        for condition in allow + [whereCondition].compactMap({ $0 }) {
+            fields.formUnion(condition.needs)
+            sampling = sampling || condition.needsSampling
+        }
+        if pattern != nil { fields.insert(.cmdline) }
+        if !ports.isEmpty { fields.formUnion([.fds, .listeners]) }
+        return (fields, sampling, baseline)
+    }
+
+    public func findings(in context: EvaluationContext) -> [Finding] {
+        let snapshot = context.snapshot
+        let ownPid = snapshot.host.collectorPid
+        var findings: [Finding] = []
+        for rule in rules {
+            let subjects: [FindingRef]
+            switch rule.condition.subject {
+            case .process:
+                subjects = snapshot.processes.indices.filter { snapshot.processes[$0].pid != ownPid }.map { .process($0) }
+            case .socket: subjects = snapshot.sockets.indices.map { .socket($0) }
+            case .pidfile: subjects = context.pidfiles.indices.map { .pidfile($0) }
+            }
+            for subject in subjects where context.matches(rule.condition, subject) {
+                let related = processes(of: subject, context)
+                guard keeps(subject, related, context) else { continue }
+                findings.append(Finding(
+                    rule: rule.summary, message: rule.message.render(context, subject),
+                    hint: rule.hint?.render(context, subject), subject: record(subject, context)))
+            }
+        }
+        return findings
+    }
+
+    /// Indices of the processes a subject concerns: itself, a socket's owners, a PID file's process.
+    private func processes(of subject: FindingRef, _ context: EvaluationContext) -> [Int] {
+        switch subject {
+        case let .process(i): return [i]
+        case let .socket(i): return context.snapshot.sockets[i].owners.compactMap { context.pidIndex[$0] }
+        case let .pidfile(i): return context.pidfiles[i].pid.flatMap { context.pidIndex[$0] }.map { [$0] } ?? []
+        }
+    }
+
+    private func keeps(_ subject: FindingRef, _ related: [Int], _ context: EvaluationContext) -> Bool {
+        let processes = context.snapshot.processes
+        if related.contains(where: { i in allow.contains { context.matches($0, .process(i)) } }) { return false }
+        // PID files are files, not processes of a user: the uid filter does not apply to them.
+        let isPidfile: Bool = { if case .pidfile = subject { return true }; return false }()
+        if let onlyUID, !isPidfile, !related.contains(where: { processes[$0].uid == onlyUID }) { return false }
+        if let pattern, !related.contains(where: { i in
+            let p = processes[i]
+            let text = (p.cmdline?.isEmpty ?? true) ? p.name : p.cmdline!
+            return pattern.matches(text)
+        }) { return false }
+        if !ports.isEmpty {
+            let socketPort: Int? = { if case let .socket(i) = subject { return context.snapshot.sockets[i].localPort }; return nil }()
+            let held = socketPort.map { ports.contains($0) } ?? false
+            if !held && !related.contains(where: { i in (processes[i].ports ?? []).contains(where: ports.contains) }) { return false }
+        }
+        if let whereCondition, !related.contains(where: { context.matches(whereCondition, .process($0)) }) { return false }
+        return true
+    }
+
+    private func record(_ subject: FindingRef, _ context: EvaluationContext) -> FindingSubject {
+        let snapshot = context.snapshot
+        switch subject {
+        case let .process(i): return .process(snapshot.processes[i])
+        case let .socket(i):
+            let socket = snapshot.sockets[i]
+            return .socket(socket, owners: socket.owners.compactMap { context.pidIndex[$0].map { snapshot.processes[$0] } })
+        case let .pidfile(i):
+            let file = context.pidfiles[i]
+            return .pidfile(file, process: file.pid.flatMap { context.pidIndex[$0] }.map { snapshot.processes[$0] })
+        }
+    }
+}

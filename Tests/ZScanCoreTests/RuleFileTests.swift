@@ -1,0 +1,77 @@
+import Foundation
+import XCTest
+@testable import ZScanCore
+
+/// Every rule file is loaded and every example in it is run: a new rule needs no new Swift test.
+final class RuleFileTests: XCTestCase {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    static func files(in directory: String) throws -> [RuleSource] {
+        let url = root.appendingPathComponent(directory)
+        let names = try FileManager.default.contentsOfDirectory(atPath: url.path).filter { $0.hasSuffix(".json5") }.sorted()
+        return try names.map { RuleSource(name: "\(directory)/\($0)", bytes: Array(try Data(contentsOf: url.appendingPathComponent($0))), builtin: directory == "rules") }
+    }
+
+    func testEmbeddedRulesAreTheRuleFiles() throws {
+        let onDisk = try Self.files(in: "rules")
+        XCTAssertEqual(BuiltinRules.files.map(\.name), onDisk.map(\.name), "run scripts/embed-rules")
+        for (embedded, file) in zip(BuiltinRules.files, onDisk) {
+            let text = String(decoding: file.bytes, as: UTF8.self)
+            XCTAssertEqual(embedded.text, text.hasSuffix("\n") ? String(text.dropLast()) : text, "\(file.name) differs from the embedded copy: run scripts/embed-rules")
+        }
+    }
+
+    func testBuiltinRulesLoadCleanAndEveryExampleHolds() throws {
+        let set: RuleSet
+        do {
+            set = try RuleLoader.load(BuiltinRules.sources)
+        } catch {
+            return XCTFail(error.rendered)
+        }
+        XCTAssertEqual(set.warnings.map { $0.rendered(source: set.sources[$0.file] ?? []) }, [])
+        let ids = Set(set.rules.map(\.id))
+        // The contract ids of DESIGN §4.
+        XCTAssertEqual(ids, [
+            "zombie", "zombie_parent", "orphaned_dev_server", "orphaned_process", "port_held_by_stopped",
+            "port_held_by_orphan", "port_owner_unknown", "close_wait_pileup", "cpu_hang", "d_state_hang",
+            "stopped_process", "stale_pidfile", "leaked_process",
+        ])
+        for rule in set.rules {
+            XCTAssertFalse(rule.examples.match.isEmpty, "\(rule.id) needs examples.match")
+            XCTAssertFalse(rule.examples.noMatch.isEmpty, "\(rule.id) needs examples.no_match")
+            XCTAssertTrue(rule.summary.tags.allSatisfy(RuleLoader.knownTags.contains), "\(rule.id): \(rule.summary.tags)")
+        }
+        let problems = RuleExampleRunner.run(set)
+        XCTAssertEqual(problems.map { $0.rendered(source: set.sources[$0.file] ?? []) }, [])
+    }
+
+    func testUserRuleFilesUnderTestsLoadAndPass() throws {
+        let user = try Self.files(in: "Tests/Fixtures/rules")
+        XCTAssertFalse(user.isEmpty)
+        let set = try RuleLoader.load(BuiltinRules.sources + user)
+        XCTAssertEqual(RuleExampleRunner.run(set).map { $0.rendered(source: set.sources[$0.file] ?? []) }, [])
+        XCTAssertEqual(set.overrides.map(\.id), ["stopped_process"], "a user rule with a built-in id replaces it")
+        XCTAssertEqual(set.rules.first { $0.id == "stopped_process" }?.summary.severity, .info)
+    }
+
+    /// A failing example is reported at the example, naming the rule.
+    func testExampleThatDoesNotHoldIsReported() throws {
+        let file = """
+            {
+              format_version: 1,
+              rules: [{
+                id: "big", title: "Big", severity: "info", when: "rss > 1GB", message: "{name}",
+                examples: { match: [{ rss: "2GB" }, { rss: "10MB" }], no_match: [{ rss: 5 }] },
+              }],
+            }
+            """
+        let set = try RuleLoader.load([RuleSource(name: "big.json5", bytes: Array(file.utf8))])
+        let problems = RuleExampleRunner.run(set)
+        let caret = String(repeating: " ", count: 4 + 40) + "^"
+        XCTAssertEqual(problems.map { $0.rendered(source: Array(file.utf8)) }, [
+            "big.json5:5:41: error: rule 'big': this example should match, but it does not\n"
+                + "        examples: { match: [{ rss: \"2GB\" }, { rss: \"10MB\" }], no_match: [{ rss: 5 }] },\n"
+                + caret + "\n",
+        ])
+    }
+}

@@ -1,0 +1,427 @@
+import Foundation
+import XCTest
+@testable import ZScanCore
+
+/// The scan's text and JSON reports, on a result built in code with hostile names in it.
+final class ScanReportTests: XCTestCase {
+    // MARK: - Text
+
+    func testPlainTextIsTheGolden() {
+        let text = ScanTextReport(result: ScanReportFixture.result(), style: .plain, width: 80).render()
+        XCTAssertEqual(text, ScanReportFixture.golden)
+    }
+
+    func testPlainTextHasNoControlCharacterButNewline() {
+        let text = ScanTextReport(result: ScanReportFixture.result(), style: .plain, width: 80, verbose: true).render()
+        let bad = text.utf8.filter { $0 < 0x20 && $0 != 0x0A || $0 == 0x7F }
+        XCTAssertEqual(bad, [])
+        XCTAssertFalse(text.unicodeScalars.contains { (0x80..<0xA0).contains($0.value) })
+    }
+
+    func testHostileNameStaysOnItsLine() {
+        let lines = ScanTextReport(result: ScanReportFixture.result(), style: .plain, width: nil).render().split(separator: "\n")
+        XCTAssertTrue(lines.contains("  pid 4243  1m   Z  [\\e[31mx\\ny]"), lines.joined(separator: "\n"))
+        XCTAssertFalse(lines.contains { $0 == "y]" || $0.hasPrefix("y") })
+    }
+
+    func testColorAddsOnlySGRSequences() {
+        let result = ScanReportFixture.result()
+        for verbose in [false, true] {
+            let plain = ScanTextReport(result: result, style: .plain, width: 80, verbose: verbose).render()
+            let color = ScanTextReport(result: result, style: .color, width: 80, verbose: verbose).render()
+            XCTAssertNotEqual(color, plain)
+            XCTAssertEqual(Self.strippingSGR(color), plain)
+        }
+        let color = ScanTextReport(result: result, style: .color, width: 80).render()
+        XCTAssertTrue(color.contains("\u{1B}[1;31merror\u{1B}[0m  \u{1B}[1mzombie\u{1B}[0m  Zombie process \u{1B}[2m(2)\u{1B}[0m"))
+        XCTAssertTrue(color.contains("\u{1B}[33mwarning\u{1B}[0m  \u{1B}[1mstale_pidfile\u{1B}[0m"))
+        XCTAssertTrue(color.contains("\u{1B}[36minfo\u{1B}[0m  \u{1B}[1mport_owner_unknown\u{1B}[0m"))
+        XCTAssertTrue(color.contains("\u{1B}[2mhint: make the parent reap it: kill -CHLD 4000\u{1B}[0m"))
+        XCTAssertTrue(color.contains("\u{1B}[33mwarning\u{1B}[0m: pidfiles:"))
+        XCTAssertTrue(color.contains("(\u{1B}[1;31m4 errors\u{1B}[0m, \u{1B}[33m3 warnings\u{1B}[0m, \u{1B}[36m1 info\u{1B}[0m)"))
+        XCTAssertTrue(color.contains("\u{1B}[1;31mfailing\u{1B}[0m: 4 findings"))
+        // The hostile name's own escape sequence is shown, not obeyed.
+        XCTAssertFalse(color.contains("\u{1B}[31mx"))
+    }
+
+    func testSummaryWording() {
+        func summary(_ findings: [Finding], failing: Int = 0, processes: Int, sockets: Int, ms: Double) -> String {
+            let scope = ScanScope(processes: processes, sockets: sockets)
+            let result = ScanResult(
+                host: HostInfo(), startedAt: 0, durationMs: ms, scope: scope, rules: [ScanReportFixture.zombie],
+                findings: findings, failing: Array(findings.prefix(failing)))
+            return ScanTextReport(result: result, style: .plain, width: 80).render()
+        }
+        let zombie = ScanReportFixture.zombies()[0]
+        XCTAssertEqual(summary([], processes: 1, sockets: 1, ms: 0.42), "no findings in 1 process, 1 socket · 0.4 ms\n")
+        XCTAssertTrue(summary([ScanReportFixture.unknownOwner()], processes: 2, sockets: 0, ms: 12.4)
+            .hasSuffix("\n1 finding (0 errors, 0 warnings, 1 info) in 2 processes, 0 sockets · 12 ms\n"))
+        XCTAssertTrue(summary([zombie, ScanReportFixture.stoppedHolder()], failing: 1, processes: 312, sockets: 40, ms: 1530)
+            .hasSuffix("\n2 findings (1 error, 1 warning, 0 info) in 312 processes, 40 sockets · 1.5 s\nfailing: 1 finding selected by --fail-on\n"))
+    }
+
+    func testWidthCutsOnlyTheRows() {
+        let lines = ScanTextReport(result: ScanReportFixture.result(), style: .plain, width: 50).render().split(separator: "\n")
+        let rows = lines.filter { $0.hasPrefix("  pid ") || $0.hasPrefix("  tcp") || $0.hasPrefix("  /") }
+        XCTAssertEqual(rows.count, 8)
+        XCTAssertTrue(rows.allSatisfy { $0.unicodeScalars.count <= 50 }, rows.joined(separator: "\n"))
+        XCTAssertTrue(lines.contains("    uvicorn (4242) outlived its session; listening on 8001, 8002"))
+        let uncut = ScanTextReport(result: ScanReportFixture.result(), style: .plain, width: nil).render()
+        XCTAssertTrue(uncut.contains(ScanReportFixture.longCommand))
+    }
+
+    func testVerboseAddsDetailsQuietRulesAndCounters() {
+        let text = ScanTextReport(result: ScanReportFixture.result(), style: .plain, width: 80, verbose: true).render()
+        XCTAssertTrue(text.contains("\n    ppid 1  user dev  cwd /srv/app\n"), text)
+        XCTAssertTrue(text.contains("\n    inode 5551  uid 1000\n"), text)
+        XCTAssertTrue(text.contains("\nno findings: cpu_hang\n"), text)
+        XCTAssertTrue(text.contains("\nnot seen: 2 processes vanished, 1 descriptor table unreadable\n"), text)
+        XCTAssertFalse(ScanTextReport(result: ScanReportFixture.result(), style: .plain, width: 80).render().contains("ppid"))
+    }
+
+    func testColorDecisionTruthTable() {
+        typealias Case = (flag: String?, env: [String: String], tty: Bool, color: Bool, line: UInt)
+        let cases: [Case] = [
+            (nil, [:], true, true, #line),
+            (nil, [:], false, false, #line),
+            ("auto", [:], true, true, #line),
+            ("auto", [:], false, false, #line),
+            ("always", [:], false, true, #line),
+            ("always", ["NO_COLOR": "1", "TERM": "dumb"], false, true, #line),
+            ("never", [:], true, false, #line),
+            ("never", ["FORCE_COLOR": "1"], true, false, #line),
+            (nil, ["NO_COLOR": "1"], true, false, #line),
+            (nil, ["NO_COLOR": ""], true, true, #line),
+            (nil, ["NO_COLOR": "1", "FORCE_COLOR": "1"], true, false, #line),
+            (nil, ["FORCE_COLOR": "1"], false, true, #line),
+            (nil, ["FORCE_COLOR": "3"], false, true, #line),
+            (nil, ["FORCE_COLOR": "0"], true, true, #line),
+            (nil, ["FORCE_COLOR": "0"], false, false, #line),
+            (nil, ["FORCE_COLOR": ""], false, false, #line),
+            (nil, ["FORCE_COLOR": "1", "TERM": "dumb"], false, true, #line),
+            (nil, ["TERM": "dumb"], true, false, #line),
+            (nil, ["TERM": "xterm-256color"], true, true, #line),
+            (nil, ["TERM": "xterm-256color"], false, false, #line),
+        ]
+        for c in cases {
+            let style = TextStyle.decide(flag: c.flag, environment: c.env, isTTY: c.tty)
+            XCTAssertEqual(style, c.color ? .color : .plain, "flag \(c.flag ?? "nil") env \(c.env) tty \(c.tty)", line: c.line)
+        }
+    }
+
+    func testPlainStyleWritesNoEscape() {
+        XCTAssertEqual(TextStyle.plain.severity("error", .error), "error")
+        XCTAssertEqual(TextStyle.plain.bold("x") + TextStyle.plain.dim("y"), "xy")
+        XCTAssertEqual(TextStyle.color.dim(""), "")
+    }
+
+    // MARK: - JSON
+
+    func testJSONValues() throws {
+        let doc = try Self.object(ScanJSONReport(result: ScanReportFixture.result()).render())
+        XCTAssertEqual(doc["format_version"] as? String, "1.0")
+        XCTAssertEqual((doc["tool"] as? [String: Any])?["name"] as? String, "zscan")
+        let host = try XCTUnwrap(doc["host"] as? [String: Any])
+        XCTAssertEqual(host["hostname"] as? String, "ci-runner")
+        XCTAssertEqual(host["init_pid"] as? Int, 1)
+        XCTAssertEqual(doc["duration_ms"] as? Double, 12.4)
+        let scope = try XCTUnwrap(doc["scope"] as? [String: Any])
+        XCTAssertEqual(scope["processes"] as? Int, 312)
+        XCTAssertTrue(scope["sample_seconds"] is NSNull)
+        XCTAssertEqual(scope["baseline"] as? String, "/tmp/base.json")
+        XCTAssertEqual(scope["filters"] as? [String], ["--port 8001"])
+        let summary = try XCTUnwrap(doc["summary"] as? [String: Any])
+        XCTAssertEqual(summary["findings"] as? Int, 8)
+        XCTAssertEqual(summary["failing"] as? Int, 4)
+        XCTAssertEqual(summary["by_severity"] as? [String: Int], ["error": 4, "warning": 3, "info": 1] as [String: Int]?)
+        XCTAssertEqual(summary["by_rule"] as? [String: Int], [
+            "zombie": 2, "orphaned_dev_server": 2, "port_held_by_stopped": 1, "stale_pidfile": 2,
+            "port_owner_unknown": 1, "cpu_hang": 0,
+        ])
+        XCTAssertEqual(summary["rules"] as? [String], ScanReportFixture.rules.map(\.id))
+        XCTAssertEqual((doc["actions"] as? [Any])?.count, 0)
+        XCTAssertEqual(doc["errors"] as? [String], ScanReportFixture.errors)
+
+        let findings = try XCTUnwrap(doc["findings"] as? [[String: Any]])
+        XCTAssertEqual(findings.map { $0["rule"] as? String }, ScanReportFixture.result().findings.map(\.rule.id))
+        let zombie = try XCTUnwrap(findings.first { $0["rule"] as? String == "zombie" })
+        XCTAssertEqual(zombie["subject"] as? String, "process")
+        XCTAssertEqual(zombie["action"] as? String, "reap")
+        XCTAssertEqual(zombie["severity"] as? String, "error")
+        let process = try XCTUnwrap(zombie["process"] as? [String: Any])
+        XCTAssertEqual(process["name"] as? String, "\u{1B}[31mx\ny", "JSON carries the name exactly, escaped by JSON rules")
+        XCTAssertEqual(process["pid"] as? Int, 4243)
+        XCTAssertEqual(process["start_ticks"] as? Int, 9000)
+        XCTAssertEqual(process["age"] as? Double, 61)
+        XCTAssertTrue(process["user"] is NSNull)
+        XCTAssertTrue(process["ports"] is NSNull)
+        XCTAssertNil(zombie["socket"])
+
+        let socket = try XCTUnwrap(findings.first { $0["rule"] as? String == "port_held_by_stopped" }?["socket"] as? [String: Any])
+        XCTAssertEqual(socket["local_port"] as? Int, 3000)
+        XCTAssertEqual(socket["owner_known"] as? Bool, true)
+        XCTAssertEqual((socket["owners"] as? [[String: Any]])?.map { $0["pid"] as? Int }, [4250, 4251])
+        let pidfiles = findings.filter { $0["subject"] as? String == "pidfile" }.compactMap { $0["pidfile"] as? [String: Any] }
+        XCTAssertEqual(pidfiles.map { $0["path"] as? String }, ["/run/app.pid", "/tmp/worker.pid"])
+        XCTAssertEqual((pidfiles[0]["process"] as? [String: Any])?["cmdline"] as? String, "sleep 1000")
+        XCTAssertTrue(pidfiles[1]["process"] is NSNull)
+        XCTAssertTrue(pidfiles[1]["locked"] is NSNull)
+        let info = try XCTUnwrap(findings.first { $0["severity"] as? String == "info" })
+        XCTAssertTrue(info["hint"] is NSNull)
+    }
+
+    func testJSONIsOneLineWithoutRawControls() {
+        let bytes = ScanJSONReport(result: ScanReportFixture.result()).render()
+        XCTAssertEqual(bytes.last, 0x0A)
+        XCTAssertFalse(bytes.dropLast().contains { $0 < 0x20 })
+        let pretty = ScanJSONReport(result: ScanReportFixture.result(), pretty: true).render()
+        XCTAssertFalse(pretty.contains(0x1B))
+    }
+
+    func testJSONMatchesTheSchema() throws {
+        let empty = ScanResult(
+            host: HostInfo(initPid: nil), startedAt: 0, durationMs: 0, scope: ScanScope(processes: 0, sockets: 0),
+            rules: [], findings: [], failing: [])
+        let documents = [
+            ScanJSONReport(result: ScanReportFixture.result()).render(),
+            ScanJSONReport(result: ScanReportFixture.result(), pretty: true).render(),
+            ScanJSONReport(result: empty).render(),
+        ]
+        let verdicts = try SchemaValidator().validate(documents.map { Data($0) })
+        XCTAssertEqual(verdicts, ["valid", "valid", "valid"])
+    }
+
+    /// The schema must reject what the report must never contain, or validating against it proves nothing.
+    func testSchemaRejectsTyposAndBadValues() throws {
+        let good = try Self.object(ScanJSONReport(result: ScanReportFixture.result()).render())
+        /// The document with its first process finding changed.
+        func finding(_ change: (inout [String: Any]) -> Void) -> [String: Any] {
+            var doc = good
+            var findings = doc["findings"] as! [[String: Any]]
+            let i = findings.firstIndex { $0["subject"] as? String == "process" }!
+            change(&findings[i])
+            doc["findings"] = findings
+            return doc
+        }
+        let broken: [(String, [String: Any])] = [
+            ("an extra top-level key", good.merging(["finding": [Any]()]) { $1 }),
+            ("no actions", good.filter { $0.key != "actions" }),
+            ("format_version 2.0", good.merging(["format_version": "2.0"]) { $1 }),
+            ("a bad severity", finding { $0["severity"] = "critical" }),
+            ("a bad action", finding { $0["action"] = "kill" }),
+            ("a typo'd finding key", finding { $0["hnt"] = $0.removeValue(forKey: "hint") }),
+            ("a subject without its record", finding { $0["subject"] = "socket" }),
+            ("a pid as a string", finding { f in
+                var p = f["process"] as! [String: Any]
+                p["pid"] = "4243"
+                f["process"] = p
+            }),
+        ]
+        let verdicts = try SchemaValidator().validate(try broken.map { try JSONSerialization.data(withJSONObject: $0.1) })
+        XCTAssertEqual(verdicts.count, broken.count)
+        for ((what, _), verdict) in zip(broken, verdicts) {
+            XCTAssertTrue(verdict.hasPrefix("invalid: "), "the schema accepted a document with \(what)")
+        }
+    }
+
+    // MARK: - Helpers
+
+    static func object(_ bytes: [UInt8]) throws -> [String: Any] {
+        try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any])
+    }
+
+    /// Removes every `ESC [ digits/semicolons m`; anything else stays, so other escapes would show up.
+    static func strippingSGR(_ text: String) -> String {
+        var out = String.UnicodeScalarView()
+        let scalars = Array(text.unicodeScalars)
+        var i = 0
+        while i < scalars.count {
+            if scalars[i] == "\u{1B}", i + 1 < scalars.count, scalars[i + 1] == "[" {
+                var j = i + 2
+                while j < scalars.count, scalars[j] == ";" || ("0"..."9").contains(scalars[j]) { j += 1 }
+                if j < scalars.count, scalars[j] == "m" {
+                    i = j + 1
+                    continue
+                }
+            }
+            out.append(scalars[i])
+            i += 1
+        }
+        return String(out)
+    }
+}
+
+/// Runs Python's `jsonschema.validate` on documents against `Tests/Schemas/zscan-report.schema.json`,
+/// all in one interpreter (importing jsonschema takes a third of a second).
+private struct SchemaValidator {
+    static let script = """
+        import json, jsonschema, sys
+        schema = json.load(open(sys.argv[1]))
+        for path in sys.argv[2:]:
+            try:
+                jsonschema.validate(json.load(open(path)), schema)
+                print("valid")
+            except jsonschema.ValidationError as e:
+                print("invalid: " + e.message.replace("\\n", " "))
+        """
+
+    let schema: URL
+
+    init() throws {
+        guard Self.python(["-c", "import jsonschema"]).status == 0 else {
+            throw XCTSkip("python3 with the jsonschema module is not installed (pip install jsonschema)")
+        }
+        // Tests/ZScanCoreTests/ScanReportTests.swift → package root → Tests/Schemas.
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        schema = root.appendingPathComponent("Tests/Schemas/zscan-report.schema.json")
+    }
+
+    /// One verdict per document: `valid` or `invalid: <jsonschema's message>`; a broken schema fails the test.
+    func validate(_ documents: [Data]) throws -> [String] {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("zscan-report-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        var paths: [String] = []
+        for (i, document) in documents.enumerated() {
+            let file = directory.appendingPathComponent("\(i).json")
+            try document.write(to: file)
+            paths.append(file.path)
+        }
+        let run = Self.python(["-c", Self.script, schema.path] + paths)
+        XCTAssertEqual(run.status, 0, run.stderr)
+        return run.stdout.split(separator: "\n").map(String.init)
+    }
+
+    static func python(_ arguments: [String]) -> (status: Int32, stdout: String, stderr: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3"] + arguments
+        let output = Pipe(), errors = Pipe()
+        process.standardOutput = output
+        process.standardError = errors
+        do { try process.run() } catch { return (127, "", "\(error)") }
+        // Small outputs: reading one pipe to its end cannot block the other.
+        let stdout = output.fileHandleForReading.readDataToEndOfFile()
+        let stderr = errors.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
+    }
+}
+
+/// One scan's worth of findings: every subject kind, every severity, a hostile process name, a rule
+/// that found nothing, and the scanner's order deliberately not the report's.
+private enum ScanReportFixture {
+    static let zombie = RuleSummary(id: "zombie", title: "Zombie process", severity: .error, tags: ["zombie"], subject: "process", action: .reap)
+    static let devServer = RuleSummary(
+        id: "orphaned_dev_server", title: "Orphaned dev server", severity: .error, tags: ["orphan", "dev-server"],
+        subject: "process", action: .terminateTree)
+    static let stopped = RuleSummary(
+        id: "port_held_by_stopped", title: "Port held by a stopped process", severity: .warning, tags: ["port"],
+        subject: "socket", action: .terminate)
+    static let stale = RuleSummary(id: "stale_pidfile", title: "Stale PID file", severity: .warning, tags: ["pidfile"], subject: "pidfile", action: .removeFile)
+    static let unknown = RuleSummary(id: "port_owner_unknown", title: "Port owner unknown", severity: .info, tags: ["port"], subject: "socket", action: .none)
+    static let cpu = RuleSummary(id: "cpu_hang", title: "CPU hang", severity: .warning, tags: ["hang"], subject: "process", action: .terminate)
+    static let rules = [zombie, devServer, stopped, stale, unknown, cpu]
+
+    static let longCommand = "python3 -m uvicorn app.main:app --host 127.0.0.1 --port 8001 --reload --reload-dir /srv/app/src"
+    static let errors = ["pidfiles: cannot read /var/run/x\u{1B}]0;pwned\u{07}.pid: permission denied"]
+
+    static func zombies() -> [Finding] {
+        [(4243, "\u{1B}[31mx\ny", 61.0), (4244, "sleep", 45.0)].map { pid, name, age in
+            let process = ProcessRecord(pid: Int32(pid), ppid: 4000, pgid: 4000, sid: 3900, state: "Z", name: name, cmdline: "",
+                                        startTicks: UInt64(pid) * 2 + 514, age: age)
+            return Finding(rule: zombie, message: "\(name) (\(pid)) is a zombie; make (4000) has not reaped it",
+                           hint: "make the parent reap it: kill -CHLD 4000", subject: .process(process))
+        }
+    }
+
+    static func devServers() -> [Finding] {
+        let uvicorn = ProcessRecord(
+            pid: 4242, ppid: 1, pgid: 4242, sid: 4000, name: "uvicorn", exe: "/usr/bin/python3.11", cmdline: longCommand,
+            cwd: "/srv/app", user: "dev", uid: 1000, startTicks: 8000, age: 130, ports: [8001, 8002], orphaned: true)
+        let vite = ProcessRecord(
+            pid: 4300, ppid: 1, name: "node", cmdline: "node /srv/web/node_modules/.bin/vite --port 5173", user: "dev",
+            uid: 1000, startTicks: 7000, age: 7300, ports: [5173], reparented: true, orphaned: true)
+        return [
+            Finding(rule: devServer, message: "uvicorn (4242) outlived its session; listening on 8001, 8002",
+                    hint: "stop it with: zscan --cleanup --pattern uvicorn", subject: .process(uvicorn)),
+            Finding(rule: devServer, message: "node (4300) outlived its session; listening on 5173",
+                    hint: "stop it with: zscan --cleanup --pattern node", subject: .process(vite)),
+        ]
+    }
+
+    static func stoppedHolder() -> Finding {
+        let socket = SocketRecord(proto: .tcp, localAddress: "127.0.0.1", localPort: 3000, state: "LISTEN", inode: 5551,
+                                  uid: 1000, owners: [4250, 4251])
+        let owners = [4250, 4251].map {
+            ProcessRecord(pid: Int32($0), ppid: 1, state: "T", name: "node", cmdline: "node server.js", startTicks: 6000, age: 900)
+        }
+        return Finding(rule: stopped, message: "port 3000 is held by node (4250), which is stopped",
+                       hint: "resume it with kill -CONT 4250, or end it", subject: .socket(socket, owners: owners))
+    }
+
+    static func unknownOwner() -> Finding {
+        let socket = SocketRecord(proto: .tcp6, localAddress: "::", localPort: 9090, state: "LISTEN", inode: 777, ownerKnown: false)
+        return Finding(rule: unknown, message: "no visible process holds port 9090", hint: nil, subject: .socket(socket, owners: []))
+    }
+
+    static func stalePidfiles() -> [Finding] {
+        let sleeper = ProcessRecord(pid: 4245, ppid: 1, name: "sleep", cmdline: "sleep 1000", startTicks: 9100, age: 20)
+        let reused = PidFileRecord(path: "/run/app.pid", pid: 4245, alive: true, reused: true, age: 11000, locked: false)
+        let dead = PidFileRecord(path: "/tmp/worker.pid", pid: 999, alive: false, age: 400)
+        let hint = "remove it with: zscan --cleanup --only stale_pidfile"
+        return [
+            Finding(rule: stale, message: "/run/app.pid names pid 4245, now another program", hint: hint, subject: .pidfile(reused, process: sleeper)),
+            Finding(rule: stale, message: "/tmp/worker.pid names pid 999, which is not running", hint: hint, subject: .pidfile(dead, process: nil)),
+        ]
+    }
+
+    static func result() -> ScanResult {
+        let findings = stalePidfiles() + [unknownOwner()] + zombies() + [stoppedHolder()] + devServers()
+        return ScanResult(
+            host: HostInfo(hostname: "ci-runner", kernel: "6.1.0-18-amd64", bootTime: 1_700_000_000.5, initPid: 1),
+            startedAt: 1_700_003_600.25, durationMs: 12.4,
+            scope: ScanScope(processes: 312, sockets: 40, pidfiles: 2, baseline: "/tmp/base.json", filters: ["--port 8001"]),
+            rules: rules, findings: findings, failing: findings.filter { $0.rule.severity == .error },
+            counters: ScanCounters(vanished: 2, fdsUnreadable: 1), errors: errors)
+    }
+
+    /// `ScanTextReport(result: result(), style: .plain, width: 80).render()`, checked by eye.
+    static let golden = #"""
+        error  orphaned_dev_server  Orphaned dev server (2)
+          pid 4242  2m     S  :8001,8002  python3 -m uvicorn app.main:app --host 127.0.…
+            uvicorn (4242) outlived its session; listening on 8001, 8002
+          pid 4300  2h01m  S  :5173       node /srv/web/node_modules/.bin/vite --port 5…
+            node (4300) outlived its session; listening on 5173
+          hint: stop it with: zscan --cleanup --pattern uvicorn
+          hint: stop it with: zscan --cleanup --pattern node
+
+        error  zombie  Zombie process (2)
+          pid 4243  1m   Z  [\e[31mx\ny]
+            \e[31mx\ny (4243) is a zombie; make (4000) has not reaped it
+          pid 4244  45s  Z  [sleep]
+            sleep (4244) is a zombie; make (4000) has not reaped it
+          hint: make the parent reap it: kill -CHLD 4000
+
+        warning  port_held_by_stopped  Port held by a stopped process (1)
+          tcp  127.0.0.1:3000  LISTEN  pids 4250, 4251 (node)
+            port 3000 is held by node (4250), which is stopped
+          hint: resume it with kill -CONT 4250, or end it
+
+        warning  stale_pidfile  Stale PID file (2)
+          /run/app.pid     pid 4245  3h03m  reused by another program: sleep 1000
+            /run/app.pid names pid 4245, now another program
+          /tmp/worker.pid  pid 999   6m     not running
+            /tmp/worker.pid names pid 999, which is not running
+          hint: remove it with: zscan --cleanup --only stale_pidfile
+
+        info  port_owner_unknown  Port owner unknown (1)
+          tcp6  [::]:9090  LISTEN  owner not visible (permission denied)
+            no visible process holds port 9090
+
+        warning: pidfiles: cannot read /var/run/x\e]0;pwned\x07.pid: permission denied
+        8 findings (4 errors, 3 warnings, 1 info) in 312 processes, 40 sockets, 2 PID files · 12 ms
+        failing: 4 findings selected by --fail-on
+
+        """#
+}

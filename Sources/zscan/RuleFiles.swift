@@ -20,9 +20,9 @@ enum RuleFiles {
         return sources
     }
 
-    static func load(paths: [String], edits: [ScopeEdit]) throws(CLIError) -> RuleSet {
+    static func load(paths: [String], edits: [ScopeEdit], keepExamples: Bool = true) throws(CLIError) -> RuleSet {
         do {
-            return try RuleLoader.load(BuiltinRules.sources + sources(paths: paths), edits: edits)
+            return try RuleLoader.load(BuiltinRules.sources + sources(paths: paths), edits: edits, keepExamples: keepExamples)
         } catch let error as RuleLoadError {
             throw .failure(error.rendered, plain: true)
         } catch let error as CLIError {

@@ -38,7 +38,7 @@ enum ScanCommand {
         }
         let environment = Environment.current
         let config = try loadConfig(arguments.value("config") ?? environment["ZSCAN_CONFIG"])
-        let ruleSet = try RuleFiles.load(paths: (config?.rulePaths ?? []) + arguments.all("rules"), edits: config?.edits ?? [])
+        let ruleSet = try RuleFiles.load(paths: (config?.rulePaths ?? []) + arguments.all("rules"), edits: config?.edits ?? [], keepExamples: false)
         let verbose = arguments.has("verbose")
         let quiet = arguments.has("quiet")
         if !quiet {

@@ -518,7 +518,7 @@ final class JSON5ParserTests: XCTestCase {
             (#"{"pid": 4242, "cmdline": "python3 -m uvicorn app:app", "ports": [8001, 8002], "started_at": 1712345678.25}"#,
              .o(("pid", .int(4242)), ("cmdline", .str("python3 -m uvicorn app:app")), ("ports", .arr([.int(8001), .int(8002)])), ("started_at", .num(1712345678.25)))),
         ]
-        var generator = SeededGenerator(seed: 0x5EED_2024)
+        var generator = SplitMix64(seed: 0x5EED_2024)
         for _ in 0..<300 {
             let (text, value) = Self.randomJSON(depth: 0, using: &generator)
             documents.append((text, value))
@@ -536,7 +536,7 @@ final class JSON5ParserTests: XCTestCase {
     /// A random JSON text and the value it stands for: nested arrays and objects, integers,
     /// doubles (written the shortest way that reads back exactly), strings with every kind of
     /// escape and multi-byte characters, and varied whitespace.
-    private static func randomJSON(depth: Int, using generator: inout SeededGenerator) -> (String, Plain) {
+    private static func randomJSON(depth: Int, using generator: inout SplitMix64) -> (String, Plain) {
         let spaces = ["", " ", "\n", "\t", "\r\n", "  "]
         func space() -> String { spaces.randomElement(using: &generator)! }
         let kind = depth >= 5 ? Int.random(in: 0..<6, using: &generator) : Int.random(in: 0..<8, using: &generator)
@@ -570,7 +570,7 @@ final class JSON5ParserTests: XCTestCase {
         }
     }
 
-    private static func randomString(using generator: inout SeededGenerator) -> (String, String) {
+    private static func randomString(using generator: inout SplitMix64) -> (String, String) {
         let pieces: [(String, String)] = [
             ("a", "a"), ("Z", "Z"), (" ", " "), ("0", "0"), ("é", "é"), ("中", "中"), ("🧟", "🧟"), ("'", "'"), ("\u{7F}", "\u{7F}"),
             ("\\\"", "\""), ("\\\\", "\\"), ("\\/", "/"), ("\\b", "\u{8}"), ("\\f", "\u{C}"), ("\\n", "\n"), ("\\r", "\r"), ("\\t", "\t"),
@@ -586,7 +586,7 @@ final class JSON5ParserTests: XCTestCase {
         let seed = Array(Self.ruleDocument.utf8)
         let alphabet = Array("{}[]:,'\"\\/*\n".utf8) + [0xFF, 0xC3]
         let randomAlphabet = alphabet + Array("ax0.-+e \tInfityNaN\r".utf8) + [0xE2, 0x80, 0xA8, 0x9F, 0xF0]
-        var generator = SeededGenerator(seed: 42)
+        var generator = SplitMix64(seed: 42)
         var parsed = 0
         var failed = 0
         for round in 0..<5_000 {
@@ -674,18 +674,5 @@ final class JSON5ParserTests: XCTestCase {
         let caret = lines[2].count - 1
         XCTAssertEqual(lines[2][caret], "^")
         XCTAssertEqual(lines[1][caret], "e", "column 505 is the 'e' of the 51st 'abcdefghij'")
-    }
-
-    /// SplitMix64: reproducible randomness for the generated and mutated inputs.
-    struct SeededGenerator: RandomNumberGenerator {
-        var state: UInt64
-        init(seed: UInt64) { state = seed }
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
     }
 }

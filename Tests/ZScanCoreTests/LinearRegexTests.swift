@@ -129,15 +129,16 @@ final class LinearRegexTests: XCTestCase {
     }
 
     func testSizeLimitsAreInclusive() throws {
-        // ^, 19,997 scalars, $ and match: 20,000 instructions, the largest program allowed.
+        // ^, 1,997 scalars, $ and match: 2,000 instructions, the largest program allowed.
         // (Anchored so that one thread runs: unanchored, each text position starts another.)
-        let largest = try LinearRegex("^a{19997}$")
-        XCTAssertEqual(largest.program.instructions.count, 20_000)
-        XCTAssertTrue(largest.matches(String(repeating: "a", count: 19_997)))
-        XCTAssertFalse(largest.matches(String(repeating: "a", count: 19_996)))
-        let longest = try LinearRegex("^" + String(repeating: "é", count: 4095))
-        XCTAssertTrue(longest.matches(String(repeating: "é", count: 4096)))
-        XCTAssertFalse(longest.matches("x" + String(repeating: "é", count: 4096)))
+        let largest = try LinearRegex("^a{1997}$")
+        XCTAssertEqual(largest.program.instructions.count, 2_000)
+        XCTAssertTrue(largest.matches(String(repeating: "a", count: 1_997)))
+        XCTAssertFalse(largest.matches(String(repeating: "a", count: 1_996)))
+        // 4,096 scalars is the longest pattern; a class keeps it to a few instructions.
+        let longest = try LinearRegex("^[" + String(repeating: "é", count: 4093) + "]")
+        XCTAssertTrue(longest.matches("é"))
+        XCTAssertFalse(longest.matches("xé"))
         let deep = String(repeating: "(", count: 100) + "a" + String(repeating: ")", count: 100)
         XCTAssertTrue(try LinearRegex(deep).matches("xa"))
     }
@@ -195,7 +196,14 @@ final class LinearRegexTests: XCTestCase {
                 ? "(?i)(?:" + pattern.dropFirst(4) + ")" : "(?:" + pattern + ")")
             for _ in 0..<8 {
                 let text = randomText(&random, caseInsensitive: caseInsensitive)
+                let start = DispatchTime.now().uptimeNanoseconds
                 let expected = theirs.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)) != nil
+                if DispatchTime.now().uptimeNanoseconds - start > 500_000_000 {
+                    // ICU backtracked into its time limit and gave up, which also reads as "no
+                    // match" (the very problem LinearRegex exists for): no answer to compare.
+                    print("LinearRegex differential: ICU gave up on \(pattern) / \(text.debugDescription)")
+                    continue
+                }
                 let actual = ours.matches(text)
                 if expected { matched += 1 }
                 if actual != expected {
@@ -205,7 +213,7 @@ final class LinearRegexTests: XCTestCase {
                 compared += 1
             }
         }
-        XCTAssertEqual(compared, 24_000)
+        XCTAssertGreaterThan(compared, 23_900)
         // Both answers are common, so agreement is not just "both say yes".
         XCTAssertGreaterThan(matched, compared / 5)
         XCTAssertLessThan(matched, compared * 4 / 5)
@@ -389,12 +397,12 @@ final class LinearRegexTests: XCTestCase {
             ("(?P<>x)", "missing group name", 4),
             ("(?<abc", "missing >, unterminated name", 3),
             (String(repeating: "a", count: 5000), "pattern too large (5000 scalars, over 4096; the limit keeps matching fast)", 4096),
-            ("(a{1000}){1000}", "pattern too large (1000001 instructions, over 20000; the limit keeps matching fast)", 9),
-            ("a{20000}", "pattern too large (20001 instructions, over 20000; the limit keeps matching fast)", 1),
-            ("x{15000}y{15000}", "pattern too large (30001 instructions, over 20000; the limit keeps matching fast)", 9),
-            ("((a{1000}){1000}){1000}", "pattern too large (1000000001 instructions, over 20000; the limit keeps matching fast)", 10),
+            ("(a{1000}){1000}", "pattern too large (1000001 instructions, over 2000; the limit keeps matching fast)", 9),
+            ("a{2000}", "pattern too large (2001 instructions, over 2000; the limit keeps matching fast)", 1),
+            ("x{1500}y{1500}", "pattern too large (3001 instructions, over 2000; the limit keeps matching fast)", 8),
+            ("((a{1000}){1000}){1000}", "pattern too large (1000000001 instructions, over 2000; the limit keeps matching fast)", 10),
             ("(((a{99999}){99999}){99999}){99999}",
-             "pattern too large (over 1000000000000 instructions, over 20000; the limit keeps matching fast)", 4),
+             "pattern too large (over 1000000000000 instructions, over 2000; the limit keeps matching fast)", 4),
             (String(repeating: "(", count: 101) + "a" + String(repeating: ")", count: 101),
              "too many nested groups (more than 100)", 100),
         ]
@@ -449,24 +457,6 @@ final class LinearRegexTests: XCTestCase {
         XCTAssertGreaterThan(compiled, 100, "the generator should produce some valid patterns")
         XCTAssertGreaterThan(rejected, 100)
     }
-}
-
-/// A seeded SplitMix64 generator, so a failing random case can be reproduced from its seed.
-private struct SplitMix64 {
-    var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    /// A value in 0..<bound.
-    mutating func below(_ bound: Int) -> Int { Int(next() % UInt64(bound)) }
 }
 
 /// Results written by concurrent iterations, one slot each.

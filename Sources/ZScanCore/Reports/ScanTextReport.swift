@@ -134,6 +134,10 @@ public struct ScanTextReport {
             unseen.append(ReportWording.count(c.fdsUnreadable, "descriptor table unreadable", "descriptor tables unreadable"))
         }
         if !unseen.isEmpty { lines.append(style.dim("not seen: " + unseen.joined(separator: ", "))) }
+        if result.evaluationMs > 0 {
+            let collect = max(0, result.durationMs - result.evaluationMs)
+            lines.append(style.dim("time: collecting \(ReportWording.milliseconds(collect)), evaluating rules \(ReportWording.milliseconds(result.evaluationMs))"))
+        }
         return lines
     }
 }

@@ -6,8 +6,11 @@ public enum RuleLoader {
     static let exampleKeys = ["match", "no_match"]
     static let knownTags = ["zombie", "orphan", "port", "hang", "pidfile", "leak", "dev-server"]
 
-    public static func load(_ sources: [RuleSource], edits: [ScopeEdit] = []) throws(RuleLoadError) -> RuleSet {
+    /// `keepExamples: false` (a scan) lets the examples' parsed trees go once the rules are
+    /// compiled; `rules check` and `explain` keep them.
+    public static func load(_ sources: [RuleSource], edits: [ScopeEdit] = [], keepExamples: Bool = true) throws(RuleLoadError) -> RuleSet {
         var state = LoadState()
+        state.keepExamples = keepExamples
         for source in sources {
             state.sources[source.name] = source.bytes
             state.read(source)
@@ -48,6 +51,7 @@ private struct LoadState {
     var overrides: [(id: String, by: RuleOrigin)] = []
     var compiled: [Rule] = []
     var scope = ConditionScope()
+    var keepExamples = true
     /// Macros set by the config (text, where) and list edits applied, by name.
     var macroTexts: [String: (text: String, file: String, location: SourceLocation)] = [:]
 
@@ -304,7 +308,7 @@ private struct LoadState {
                     error(rule.file, node.location, "'examples.\(key)' must be an array of objects")
                     continue
                 }
-                examples[keyPath: list] = items
+                if keepExamples { examples[keyPath: list] = items }
             }
         } else if rule.members["examples"] == nil {
             warning(rule.file, rule.location, "rule '\(id)' has no examples: add examples.match and examples.no_match so it is tested")

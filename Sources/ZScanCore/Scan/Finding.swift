@@ -73,6 +73,8 @@ public struct ScanResult: Sendable {
     /// Wall-clock start of the scan, seconds since the epoch.
     public var startedAt: Double
     public var durationMs: Double
+    /// The part of `durationMs` spent evaluating rules (the rest is collecting).
+    public var evaluationMs: Double = 0
     public var scope: ScanScope
     /// The rules that ran (enabled and selected by --only/--skip), in report order.
     public var rules: [RuleSummary]

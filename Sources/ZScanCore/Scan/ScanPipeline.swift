@@ -75,18 +75,22 @@ public struct ScanPipeline {
                 errors += read.problems
             }
         }
+        let evaluating = monotonic()
         let context = EvaluationContext(
             snapshot: snapshot, pidfiles: pidfiles, baseline: request.baseline.map { Set($0.snapshot.processes.map(\.identity)) },
             samples: samples)
         let findings = request.scanner.findings(in: context)
         let failing = findings.filter { request.failOn.selects($0.rule) }
-        return ScanResult(
+        let evaluationMs = ((monotonic() - evaluating) * 1e5).rounded() / 100
+        var result = ScanResult(
             host: snapshot.host, startedAt: startedAt, durationMs: ((monotonic() - start) * 1e5).rounded() / 100,
             scope: ScanScope(
                 processes: snapshot.processes.count, sockets: snapshot.sockets.count, pidfiles: pidfiles.count,
                 sampleSeconds: sampled, fromFile: request.from?.name, baseline: request.baseline?.name, filters: request.filters),
             rules: request.scanner.rules.map(\.summary), findings: findings, failing: failing,
             counters: snapshot.counters, errors: errors)
+        result.evaluationMs = evaluationMs
+        return result
     }
 
     /// CPU percent (100 = one core busy) and the first state, for processes present in both reads

@@ -20,7 +20,7 @@ public struct CompiledValue: Sendable {
 indirect enum CompiledExpression: Sendable {
     case constant(ConditionValue)
     /// A field of the current subject (`base == nil`) or of what `base` evaluates to.
-    case field(base: CompiledExpression?, Subject, String)
+    case field(base: CompiledExpression?, FieldID)
     case envValue(base: CompiledExpression?, key: String)
     /// The element of the enclosing any/all/count over a list of plain values (`it`).
     case element

@@ -117,7 +117,7 @@ public final class ConditionChecker {
             (expression, type) = (.element, element)
         } else if let subject = context.subject, let spec = FieldSchema.field(first.name, of: subject) {
             note(spec)
-            (expression, type) = (.field(base: nil, subject, spec.name), spec.type)
+            (expression, type) = (.field(base: nil, FieldID(subject: subject, name: spec.name)), spec.type)
         } else if segments.count == 1, let items = scope.lists[first.name] {
             usedNames.insert(first.name)
             return (.constant(.list(items.map { .string($0) })), .list(.string))
@@ -143,14 +143,14 @@ public final class ConditionChecker {
                 throw segmentError("unknown field '\(segment.name)' of a \(subject.rawValue)\(Suggestion.hint(for: segment.name, in: names))", segment)
             }
             note(spec)
-            (expression, type) = (.field(base: expression, subject, spec.name), spec.type)
+            (expression, type) = (.field(base: expression, FieldID(subject: subject, name: spec.name)), spec.type)
         }
         return (expression, type)
     }
 
     /// `env.X` reads the environment of the process the `env` field belongs to.
     private func envBase(_ expression: CompiledExpression) -> CompiledExpression? {
-        if case let .field(base, _, "env") = expression { return base }
+        if case let .field(base, .process(.env)) = expression { return base }
         return nil
     }
 

@@ -42,9 +42,8 @@ struct ConditionEvaluator {
             return element
         case let .list(items):
             return .list(items.map(value))
-        case let .field(base, subjectKind, name):
-            let target = base.map(value) ?? subject
-            return field(name, of: target, subjectKind)
+        case let .field(base, id):
+            return field(id, of: base.map(value) ?? subject)
         case let .envValue(base, key):
             guard case let .process(index) = base.map(value) ?? subject else { return .null }
             return context.snapshot.processes[index].env?[key].map { .string($0) } ?? .null
@@ -166,11 +165,11 @@ struct ConditionEvaluator {
         context.pidIndex[pid].map { .process($0) } ?? .null
     }
 
-    private func field(_ name: String, of target: ConditionValue, _ kind: Subject) -> ConditionValue {
-        switch target {
-        case let .process(index): return processField(name, context.snapshot.processes[index])
-        case let .socket(index): return socketField(name, context.snapshot.sockets[index])
-        case let .pidfile(index): return pidfileField(name, context.pidfiles[index])
+    private func field(_ id: FieldID, of target: ConditionValue) -> ConditionValue {
+        switch (id, target) {
+        case let (.process(field), .process(index)): return processField(field, index)
+        case let (.socket(field), .socket(index)): return socketField(field, index)
+        case let (.pidfile(field), .pidfile(index)): return pidfileField(field, context.pidfiles[index])
         default: return .null
         }
     }
@@ -179,80 +178,80 @@ struct ConditionEvaluator {
         value.map(wrap) ?? .null
     }
 
-    private func processField(_ name: String, _ p: ProcessRecord) -> ConditionValue {
-        switch name {
-        case "pid": return .int(Int64(p.pid))
-        case "ppid": return .int(Int64(p.ppid))
-        case "pgid": return .int(Int64(p.pgid))
-        case "sid": return .int(Int64(p.sid))
-        case "tty": return optional(p.tty) { .string($0) }
-        case "state": return .string(p.state)
-        case "name": return .string(p.name)
-        case "exe": return optional(p.exe) { .string($0) }
-        case "cmdline": return optional(p.cmdline) { .string($0) }
-        case "args": return optional(p.args) { .list($0.map { .string($0) }) }
-        case "cwd": return optional(p.cwd) { .string($0) }
-        case "user": return optional(p.user) { .string($0) }
-        case "uid": return optional(p.uid) { .int(Int64($0)) }
-        case "start_ticks": return .int(Int64(truncatingIfNeeded: p.startTicks))
-        case "started_at": return .float(p.startedAt)
-        case "age": return .duration(p.age)
-        case "cpu": return optional(context.samples?[p.pid]) { .float($0.cpu) }
-        case "state_before": return optional(context.samples?[p.pid]) { .string($0.stateBefore) }
-        case "cpu_time": return .duration(p.cpuTime)
-        case "rss": return .bytes(Int64(truncatingIfNeeded: p.rss))
-        case "threads": return .int(Int64(p.threads))
-        case "fds": return optional(p.fds) { .int(Int64($0)) }
-        case "ports": return optional(p.ports) { .list($0.map { .int(Int64($0)) }) }
-        case "listening": return optional(p.listening) { .bool($0) }
-        case "connections": return optional(p.connections) { .int(Int64($0)) }
-        case "sockets":
-            guard context.snapshot.fields.contains(.sockets), p.fds != nil else { return .null }
-            return .list((context.socketsByOwner[p.pid] ?? []).map { .socket($0) })
-        case "children": return .list(p.children.compactMap { context.pidIndex[$0].map { .process($0) } })
-        case "parent": return p.ppid == 0 ? .null : processValue(p.ppid)
-        case "env": return optional(p.env) { .map($0) }
-        case "cgroup": return optional(p.cgroup) { .string($0) }
-        case "kernel_thread": return .bool(p.kernelThread)
-        case "reparented": return optional(p.reparented) { .bool($0) }
-        case "session_alive": return optional(p.sessionAlive) { .bool($0) }
-        case "orphaned": return .bool(p.orphaned)
-        case "new": return optional(context.baseline) { .bool(!$0.contains(p.identity)) }
-        case "tracked":
-            if context.trackedPids.contains(p.pid) { return .bool(true) }
-            return optional(p.env) { .bool($0[EvaluationContext.runCookie] != nil) }
-        default: return .null
+    /// Reads one field of one process in place (no copy of the record).
+    private func processField(_ field: ProcessField, _ i: Int) -> ConditionValue {
+        let processes = context.snapshot.processes
+        switch field {
+        case .pid: return .int(Int64(processes[i].pid))
+        case .ppid: return .int(Int64(processes[i].ppid))
+        case .pgid: return .int(Int64(processes[i].pgid))
+        case .sid: return .int(Int64(processes[i].sid))
+        case .tty: return optional(processes[i].tty) { .string($0) }
+        case .state: return .string(processes[i].state)
+        case .name: return .string(processes[i].name)
+        case .exe: return optional(processes[i].exe) { .string($0) }
+        case .cmdline: return optional(processes[i].cmdline) { .string($0) }
+        case .args: return optional(processes[i].args) { .list($0.map { .string($0) }) }
+        case .cwd: return optional(processes[i].cwd) { .string($0) }
+        case .user: return optional(processes[i].user) { .string($0) }
+        case .uid: return optional(processes[i].uid) { .int(Int64($0)) }
+        case .startTicks: return .int(Int64(truncatingIfNeeded: processes[i].startTicks))
+        case .startedAt: return .float(processes[i].startedAt)
+        case .age: return .duration(processes[i].age)
+        case .cpu: return optional(context.samples?[processes[i].pid]) { .float($0.cpu) }
+        case .stateBefore: return optional(context.samples?[processes[i].pid]) { .string($0.stateBefore) }
+        case .cpuTime: return .duration(processes[i].cpuTime)
+        case .rss: return .bytes(Int64(truncatingIfNeeded: processes[i].rss))
+        case .threads: return .int(Int64(processes[i].threads))
+        case .fds: return optional(processes[i].fds) { .int(Int64($0)) }
+        case .ports: return optional(processes[i].ports) { .list($0.map { .int(Int64($0)) }) }
+        case .listening: return optional(processes[i].listening) { .bool($0) }
+        case .connections: return optional(processes[i].connections) { .int(Int64($0)) }
+        case .sockets:
+            guard context.snapshot.fields.contains(.sockets), processes[i].fds != nil else { return .null }
+            return .list((context.socketsByOwner[processes[i].pid] ?? []).map { .socket($0) })
+        case .children: return .list(processes[i].children.compactMap { context.pidIndex[$0].map { .process($0) } })
+        case .parent: return processes[i].ppid == 0 ? .null : processValue(processes[i].ppid)
+        case .env: return optional(processes[i].env) { .map($0) }
+        case .cgroup: return optional(processes[i].cgroup) { .string($0) }
+        case .kernelThread: return .bool(processes[i].kernelThread)
+        case .reparented: return optional(processes[i].reparented) { .bool($0) }
+        case .sessionAlive: return optional(processes[i].sessionAlive) { .bool($0) }
+        case .orphaned: return .bool(processes[i].orphaned)
+        case .new: return optional(context.baseline) { .bool(!$0.contains(processes[i].identity)) }
+        case .tracked:
+            if context.trackedPids.contains(processes[i].pid) { return .bool(true) }
+            return optional(processes[i].env) { .bool($0[EvaluationContext.runCookie] != nil) }
         }
     }
 
-    private func socketField(_ name: String, _ s: SocketRecord) -> ConditionValue {
-        switch name {
-        case "proto": return .string(s.proto.rawValue)
-        case "local_address": return .string(s.localAddress)
-        case "local_port": return .int(Int64(s.localPort))
-        case "remote_address": return .string(s.remoteAddress)
-        case "remote_port": return .int(Int64(s.remotePort))
-        case "state": return .string(s.state)
-        case "inode": return .int(Int64(truncatingIfNeeded: s.inode))
-        case "uid": return .int(Int64(s.uid))
-        case "owners": return .list(s.owners.compactMap { context.pidIndex[$0].map { .process($0) } })
-        case "owner": return s.owners.first.map(processValue) ?? .null
-        case "owner_known": return .bool(s.ownerKnown)
-        default: return .null
+    private func socketField(_ field: SocketField, _ i: Int) -> ConditionValue {
+        let sockets = context.snapshot.sockets
+        switch field {
+        case .proto: return .string(sockets[i].proto.rawValue)
+        case .localAddress: return .string(sockets[i].localAddress)
+        case .localPort: return .int(Int64(sockets[i].localPort))
+        case .remoteAddress: return .string(sockets[i].remoteAddress)
+        case .remotePort: return .int(Int64(sockets[i].remotePort))
+        case .state: return .string(sockets[i].state)
+        case .inode: return .int(Int64(truncatingIfNeeded: sockets[i].inode))
+        case .uid: return .int(Int64(sockets[i].uid))
+        case .owners: return .list(sockets[i].owners.compactMap { context.pidIndex[$0].map { .process($0) } })
+        case .owner: return sockets[i].owners.first.map(processValue) ?? .null
+        case .ownerKnown: return .bool(sockets[i].ownerKnown)
         }
     }
 
-    private func pidfileField(_ name: String, _ f: PidFileRecord) -> ConditionValue {
-        switch name {
-        case "path": return .string(f.path)
-        case "pid": return optional(f.pid) { .int(Int64($0)) }
-        case "exists": return .bool(f.exists)
-        case "process": return f.pid.map(processValue) ?? .null
-        case "alive": return .bool(f.alive)
-        case "reused": return .bool(f.reused)
-        case "age": return .duration(f.age)
-        case "locked": return optional(f.locked) { .bool($0) }
-        default: return .null
+    private func pidfileField(_ field: PidFileField, _ f: PidFileRecord) -> ConditionValue {
+        switch field {
+        case .path: return .string(f.path)
+        case .pid: return optional(f.pid) { .int(Int64($0)) }
+        case .exists: return .bool(f.exists)
+        case .process: return f.pid.map(processValue) ?? .null
+        case .alive: return .bool(f.alive)
+        case .reused: return .bool(f.reused)
+        case .age: return .duration(f.age)
+        case .locked: return optional(f.locked) { .bool($0) }
         }
     }
 }

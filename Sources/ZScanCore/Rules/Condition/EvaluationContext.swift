@@ -16,39 +16,61 @@ public enum FindingRef: Sendable, Equatable {
 /// Everything a condition can reach while it is evaluated: the snapshot and what was gathered
 /// beside it (PID files, CPU samples, the baseline, processes `zscan run` tracks).
 public struct EvaluationContext: Sendable {
-    public let snapshot: Snapshot
-    public var pidfiles: [PidFileRecord]
+    /// One reference for all of it: an evaluator holds a context per subject, and copying a dozen
+    /// references (a retain and release each) per evaluation showed in profiles.
+    private final class Storage: Sendable {
+        let snapshot: Snapshot
+        let pidfiles: [PidFileRecord]
+        let baseline: Set<ProcessIdentity>?
+        let samples: [Int32: (cpu: Double, stateBefore: String)]?
+        let trackedPids: Set<Int32>
+        let pidIndex: [Int32: Int]
+        let socketsByOwner: [Int32: [Int]]
+
+        init(snapshot: Snapshot, pidfiles: [PidFileRecord], baseline: Set<ProcessIdentity>?,
+             samples: [Int32: (cpu: Double, stateBefore: String)]?, trackedPids: Set<Int32>,
+             pidIndex: [Int32: Int], socketsByOwner: [Int32: [Int]]) {
+            self.snapshot = snapshot
+            self.pidfiles = pidfiles
+            self.baseline = baseline
+            self.samples = samples
+            self.trackedPids = trackedPids
+            self.pidIndex = pidIndex
+            self.socketsByOwner = socketsByOwner
+        }
+    }
+
+    private let storage: Storage
+
+    public var snapshot: Snapshot { storage.snapshot }
+    public var pidfiles: [PidFileRecord] { storage.pidfiles }
     /// Identities in the `--baseline` snapshot; nil when there is none (`new` is then unknown).
-    public var baseline: Set<ProcessIdentity>?
+    public var baseline: Set<ProcessIdentity>? { storage.baseline }
     /// Per pid: CPU percent over the sample window and the state at its start; nil when not sampled.
-    public var samples: [Int32: (cpu: Double, stateBefore: String)]?
+    public var samples: [Int32: (cpu: Double, stateBefore: String)]? { storage.samples }
     /// Pids that descend from a `zscan run` command (adopted by its subreaper).
-    public var trackedPids: Set<Int32>
+    public var trackedPids: Set<Int32> { storage.trackedPids }
     /// The environment variable that marks processes started by `zscan run`.
     public static let runCookie = "ZSCAN_RUN_ID"
 
-    let pidIndex: [Int32: Int]
+    var pidIndex: [Int32: Int] { storage.pidIndex }
     /// Socket indices by owner pid, for a process's `sockets`.
-    let socketsByOwner: [Int32: [Int]]
+    var socketsByOwner: [Int32: [Int]] { storage.socketsByOwner }
 
     public init(
         snapshot: Snapshot, pidfiles: [PidFileRecord] = [], baseline: Set<ProcessIdentity>? = nil,
         samples: [Int32: (cpu: Double, stateBefore: String)]? = nil, trackedPids: Set<Int32> = []
     ) {
-        self.snapshot = snapshot
-        self.pidfiles = pidfiles
-        self.baseline = baseline
-        self.samples = samples
-        self.trackedPids = trackedPids
         var index: [Int32: Int] = [:]
         index.reserveCapacity(snapshot.processes.count)
         for (i, process) in snapshot.processes.enumerated() { index[process.pid] = i }
-        pidIndex = index
         var owned: [Int32: [Int]] = [:]
         for (i, socket) in snapshot.sockets.enumerated() {
             for owner in socket.owners { owned[owner, default: []].append(i) }
         }
-        socketsByOwner = owned
+        storage = Storage(
+            snapshot: snapshot, pidfiles: pidfiles, baseline: baseline, samples: samples, trackedPids: trackedPids,
+            pidIndex: index, socketsByOwner: owned)
     }
 
     /// Whether the condition holds for the process at `index` of the snapshot. Only a definite

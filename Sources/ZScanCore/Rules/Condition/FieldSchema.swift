@@ -66,3 +66,35 @@ public enum FieldSchema {
         subject == .socket ? [.fds, .sockets] : []
     }
 }
+
+/// Fields resolved when rules load, so evaluation switches on an enum, never on a name.
+enum FieldID: Sendable, Equatable {
+    case process(ProcessField)
+    case socket(SocketField)
+    case pidfile(PidFileField)
+
+    init(subject: Subject, name: String) {
+        switch subject {
+        case .process: self = .process(ProcessField(rawValue: name)!)
+        case .socket: self = .socket(SocketField(rawValue: name)!)
+        case .pidfile: self = .pidfile(PidFileField(rawValue: name)!)
+        }
+    }
+}
+
+enum ProcessField: String, CaseIterable, Sendable {
+    case pid, ppid, pgid, sid, tty, state, name, exe, cmdline, args, cwd, user, uid
+    case startTicks = "start_ticks", startedAt = "started_at", age, cpu, stateBefore = "state_before"
+    case cpuTime = "cpu_time", rss, threads, fds, ports, listening, connections, sockets, children, parent
+    case env, cgroup, kernelThread = "kernel_thread", reparented, sessionAlive = "session_alive", orphaned
+    case new, tracked
+}
+
+enum SocketField: String, CaseIterable, Sendable {
+    case proto, localAddress = "local_address", localPort = "local_port", remoteAddress = "remote_address"
+    case remotePort = "remote_port", state, inode, uid, owners, owner, ownerKnown = "owner_known"
+}
+
+enum PidFileField: String, CaseIterable, Sendable {
+    case path, pid, exists, process, alive, reused, age, locked
+}

@@ -1,0 +1,107 @@
+import Foundation
+import XCTest
+import ZScanCore
+import ZScanTestSupport
+
+/// `.zscan.json5`, precedence, `zscan rules …`, `--from` and `--baseline`.
+final class ConfigAndRulesTests: XCTestCase {
+    var directory: URL!
+
+    override func setUpWithError() throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("zscan-cfg-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    }
+
+    override func tearDownWithError() throws { try? FileManager.default.removeItem(at: directory) }
+
+    func write(_ name: String, _ text: String) throws -> String {
+        let path = directory.appendingPathComponent(name).path
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    func zscan(_ arguments: [String], environment: [String: String]? = nil) throws -> ToolResult {
+        var env = ProcessInfo.processInfo.environment
+        for (key, value) in environment ?? [:] { env[key] = value }
+        return try runCapturing(Products.path("zscan"), arguments, environment: env)
+    }
+
+    func testConfigErrorsPointIntoTheConfig() throws {
+        let config = try write("bad.json5", """
+            {
+              fail_on: "zombie",
+              tresholds: { orphan_min_age: "1m" },
+              lists: { dev_servres: { append: ["x"] } },
+            }
+            """)
+        let result = try zscan(["--config", config])
+        XCTAssertEqual(result.status, 2)
+        XCTAssertTrue(result.stderr.hasPrefix("\(config):3:3: error: unknown key 'tresholds' in the config (did you mean 'thresholds'?)\n"), result.stderr)
+        let unknownList = try write("list.json5", #"{ lists: { dev_servres: { append: ["x"] } } }"#)
+        let listResult = try zscan(["--config", unknownList])
+        XCTAssertEqual(listResult.status, 2)
+        XCTAssertTrue(listResult.stderr.hasPrefix("\(unknownList):1:12: error: unknown list 'dev_servres' (did you mean 'dev_servers'?)\n"), listResult.stderr)
+        let badThreshold = try write("threshold.json5", #"{ thresholds: { orphan_min_age: "30 parsecs" } }"#)
+        let thresholdResult = try zscan(["--config", badThreshold, "--skip", "hang"])
+        XCTAssertEqual(thresholdResult.status, 2)
+        XCTAssertTrue(thresholdResult.stderr.contains("in threshold 'orphan_min_age'"), thresholdResult.stderr)
+        let badAllow = try write("allow.json5", #"{ allow: ["cmdline contans 'bazel'"] }"#)
+        let allowResult = try zscan(["--config", badAllow])
+        XCTAssertEqual(allowResult.status, 2)
+        XCTAssertTrue(allowResult.stderr.hasPrefix("\(badAllow):1:20: error: unexpected 'contans' after the condition"), allowResult.stderr)
+    }
+
+    func testFlagsBeatEnvironmentBeatConfig() throws {
+        let fixture = try FixtureProcess(["zombies", "--count", "1"])
+        defer { fixture.stop() }
+        let narrow = ["--skip", "hang", "--where", "ppid == \(fixture.pid) || pid == \(fixture.pid)", "-q"]
+        let config = try write("c.json5", #"{ fail_on: "none" }"#)
+        XCTAssertEqual(try zscan(["--config", config] + narrow).status, 0, "config: fail on nothing")
+        XCTAssertEqual(try zscan(["--config", config] + narrow, environment: ["ZSCAN_FAIL_ON": "zombie"]).status, 1, "environment beats config")
+        XCTAssertEqual(try zscan(["--config", config, "--fail-on", "none"] + narrow, environment: ["ZSCAN_FAIL_ON": "zombie"]).status, 0, "flag beats environment")
+        // allow: never reported.
+        let allow = try write("a.json5", "{ allow: [\"pid == \(fixture.ints("zombies")[0]) || pid == \(fixture.pid)\"] }")
+        XCTAssertEqual(try zscan(["--config", allow] + narrow).status, 0)
+    }
+
+    func testRulesExplainAndVerboseOverride() throws {
+        let explain = try zscan(["rules", "explain", "orphaned_dev_server"])
+        XCTAssertEqual(explain.status, 0)
+        XCTAssertTrue(explain.stdout.hasPrefix("orphaned_dev_server: Orphaned dev server\n  severity  error\n  tags      orphan, dev-server\n"), explain.stdout)
+        XCTAssertTrue(explain.stdout.contains("  when      orphaned && dev_server && state != 'Z' && age > orphan_min_age\n"))
+        XCTAssertTrue(explain.stdout.contains("  matches   { pid: 4242, ppid: 1, sid: 4000, orphaned: true"), explain.stdout)
+        let missing = try zscan(["rules", "explain", "zombei"])
+        XCTAssertEqual(missing.stderr, "Error: no rule 'zombei' (did you mean 'zombie'?)\n")
+        XCTAssertEqual(missing.status, 2)
+
+        let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Fixtures/rules").path
+        let verbose = try zscan(["--rules", fixtures, "--only", "stopped_process", "-v", "-q"])
+        XCTAssertTrue(verbose.stderr.contains("zscan: rule 'stopped_process' from \(fixtures)/team.json5:"), verbose.stderr)
+        XCTAssertTrue(verbose.stderr.contains("replaces the built-in rule"))
+        let check = try zscan(["rules", "check", fixtures])
+        XCTAssertEqual(check.stdout, "ok: 14 rules in 7 files, 47 examples hold\n")
+        XCTAssertEqual(check.status, 0)
+    }
+
+    func testFromASavedSnapshotAndBaselineLeaks() throws {
+        let before = directory.appendingPathComponent("before.json").path
+        XCTAssertEqual(try zscan(["snapshot", "-o", before]).status, 0)
+        let leaked = try FixtureProcess(["sleep"])
+        defer { leaked.stop() }
+        let narrow = ["--only", "leaked_process", "--where", "pid == \(leaked.pid)", "--format", "json"]
+        let withBaseline = try zscan(["--baseline", before] + narrow)
+        XCTAssertEqual(withBaseline.status, 1, withBaseline.stderr)
+        XCTAssertTrue(withBaseline.stdout.contains("\"rule\":\"leaked_process\""), withBaseline.stdout)
+        XCTAssertEqual(try zscan(narrow).status, 0, "without a baseline, 'new' is unknown and nothing fires")
+
+        let after = directory.appendingPathComponent("after.json").path
+        XCTAssertEqual(try zscan(["snapshot", "-o", after]).status, 0)
+        let fromFile = try zscan(["--from", after, "--baseline", before] + narrow)
+        XCTAssertEqual(fromFile.status, 1)
+        XCTAssertTrue(fromFile.stdout.contains("\"from\":\"\(after)\""), fromFile.stdout)
+        let broken = try write("broken.json", "{\"format_version\": \"1.0\"")
+        let brokenResult = try zscan(["--from", broken])
+        XCTAssertEqual(brokenResult.status, 2)
+        XCTAssertTrue(brokenResult.stderr.hasPrefix("Error: \(broken): invalid snapshot: "), brokenResult.stderr)
+    }
+}

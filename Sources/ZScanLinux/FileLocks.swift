@@ -75,27 +75,11 @@ enum FileLocks {
             if colons.count > 2 { return nil }
         }
         guard colons.count == 2,
-              let major = hex(UnsafeBufferPointer(rebasing: token[0..<colons[0]])), major <= UInt32.max,
-              let minor = hex(UnsafeBufferPointer(rebasing: token[(colons[0] + 1)..<colons[1]])), minor <= UInt32.max,
+              let major = Hex.parse(UnsafeBufferPointer(rebasing: token[0..<colons[0]]), maxDigits: 8), major <= UInt32.max,
+              let minor = Hex.parse(UnsafeBufferPointer(rebasing: token[(colons[0] + 1)..<colons[1]]), maxDigits: 8), minor <= UInt32.max,
               let inode = Decimal.parse(UnsafeBufferPointer(rebasing: token[(colons[1] + 1)...]))
         else { return nil }
         return FileKey(major: UInt32(major), minor: UInt32(minor), inode: inode)
-    }
-
-    private static func hex(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt64? {
-        if bytes.isEmpty || bytes.count > 8 { return nil }
-        var value: UInt64 = 0
-        for byte in bytes {
-            let digit: UInt8
-            switch byte {
-            case 0x30...0x39: digit = byte - 0x30
-            case 0x61...0x66: digit = byte - 0x61 + 10
-            case 0x41...0x46: digit = byte - 0x41 + 10
-            default: return nil
-            }
-            value = value << 4 | UInt64(digit)
-        }
-        return value
     }
 
     private static func isSpace(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 }

@@ -51,7 +51,7 @@ enum NetTableParser {
         }
         guard fields.count >= 10,
               let local = endpoint(fields[1]), let remote = endpoint(fields[2]),
-              let state = hex(fields[3]), let uid = Decimal.parse(fields[7]), let inode = Decimal.parse(fields[9])
+              let state = Hex.parse(fields[3]), let uid = Decimal.parse(fields[7]), let inode = Decimal.parse(fields[9])
         else { return nil }
         return SocketRecord(
             proto: proto, localAddress: local.address, localPort: local.port,
@@ -63,13 +63,13 @@ enum NetTableParser {
     /// `ADDR:PORT` with ADDR 8 (IPv4) or 32 (IPv6) hex digits.
     static func endpoint(_ field: UnsafeBufferPointer<UInt8>) -> (address: String, port: Int)? {
         guard let colon = field.firstIndex(of: UInt8(ascii: ":")),
-              let port = hex(UnsafeBufferPointer(rebasing: field[(colon + 1)...]))
+              let port = Hex.parse(UnsafeBufferPointer(rebasing: field[(colon + 1)...]))
         else { return nil }
         let addressHex = UnsafeBufferPointer(rebasing: field[0..<colon])
         guard addressHex.count == 8 || addressHex.count == 32 else { return nil }
         var words: [UInt32] = []
         for w in stride(from: 0, to: addressHex.count, by: 8) {
-            guard let word = hex(UnsafeBufferPointer(rebasing: addressHex[w..<(w + 8)])) else { return nil }
+            guard let word = Hex.parse(UnsafeBufferPointer(rebasing: addressHex[w..<(w + 8)])) else { return nil }
             words.append(UInt32(word))
         }
         return (format(hostOrderWords: words), Int(port))
@@ -85,21 +85,5 @@ enum NetTableParser {
         }
         guard ok else { return "?" }
         return out.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
-    }
-
-    static func hex(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt64? {
-        if bytes.isEmpty || bytes.count > 16 { return nil }
-        var value: UInt64 = 0
-        for byte in bytes {
-            let digit: UInt8
-            switch byte {
-            case 0x30...0x39: digit = byte - 0x30
-            case 0x41...0x46: digit = byte - 0x41 + 10
-            case 0x61...0x66: digit = byte - 0x61 + 10
-            default: return nil
-            }
-            value = value << 4 | UInt64(digit)
-        }
-        return value
     }
 }

@@ -139,3 +139,24 @@ enum Decimal {
         return value
     }
 }
+
+/// Hexadecimal parsing straight from bytes (`/proc/net` addresses, `/proc/locks` devices).
+enum Hex {
+    /// The number the bytes spell in hex (either case), or nil if any byte is not a hex digit or
+    /// there are more than `maxDigits`.
+    static func parse(_ bytes: UnsafeBufferPointer<UInt8>, maxDigits: Int = 16) -> UInt64? {
+        if bytes.isEmpty || bytes.count > maxDigits { return nil }
+        var value: UInt64 = 0
+        for byte in bytes {
+            let digit: UInt8
+            switch byte {
+            case 0x30...0x39: digit = byte - 0x30
+            case 0x41...0x46: digit = byte - 0x41 + 10
+            case 0x61...0x66: digit = byte - 0x61 + 10
+            default: return nil
+            }
+            value = value << 4 | UInt64(digit)
+        }
+        return value
+    }
+}

@@ -9,12 +9,15 @@ struct Context {
     private var devNull: Int32
     /// True only in the handle process.
     private(set) var isHandle: Bool
+    /// --ignore-term: every forked process sets SIGTERM to SIG_IGN right after fork.
+    private(set) var ignoreTerm = false
 
     /// Creates the shared pipes in the handle.
-    static func makeForHandle() throws(FixtureError) -> Context {
+    static func makeForHandle(ignoreTerm: Bool = false) throws(FixtureError) -> Context {
         let devNull = open("/dev/null", O_RDWR | O_CLOEXEC)
         guard devNull >= 0 else { throw .system("open /dev/null") }
-        return Context(lifeline: try .make(), report: try .make(), devNull: devNull, isHandle: true)
+        return Context(lifeline: try .make(), report: try .make(), devNull: devNull, isHandle: true,
+                       ignoreTerm: ignoreTerm)
     }
 
     /// Forks. The child resets its signal state, drops what only the handle may hold, and runs
@@ -33,6 +36,8 @@ struct Context {
     /// Child-side setup right after fork.
     private mutating func becomeChild() {
         Signals.resetInChild()
+        // The handle's teardown uses SIGKILL, so it still ends these.
+        if ignoreTerm { signal(SIGTERM, SIG_IGN) }
         guard isHandle else { return }
         isHandle = false
         // Only the handle may hold the lifeline's write end, or EOF would never come.

@@ -4,8 +4,10 @@ import Glibc
 extension Fixture {
     /// orphan: F -> S (setsid) -> O; S exits once O is ready, so O is reparented and its
     /// session has no leader. With --keep-session: F -> S -> M -> O, M exits, S stays alive.
+    /// With --zombies N, O also forks N children that exit at once and never reaps them.
     mutating func runOrphan() throws(FixtureError) -> JSON {
         let port = try options.optionalInt("--listen", in: 0...65535)
+        let zombieCount = try options.int("--zombies", default: 0, in: 0...10_000)
         let (address, proto) = try endpoint()
         let keepSession = options.has("--keep-session")
         // O closes its copy of the write end when ready; its parent waits for that EOF and exits.
@@ -14,11 +16,11 @@ extension Fixture {
         let leader = try context.fork { leader in
             setsid()
             if !keepSession {
-                forkOrphanThenExit(&leader, orphanReady, port, address, proto)
+                forkOrphanThenExit(&leader, orphanReady, port, address, proto, zombies: zombieCount)
             }
             do throws(FixtureError) {
                 let middle = try leader.fork { middle in
-                    forkOrphanThenExit(&middle, orphanReady, port, address, proto)
+                    forkOrphanThenExit(&middle, orphanReady, port, address, proto, zombies: zombieCount)
                 }
                 var ownCopy = orphanReady
                 ownCopy.closeRead()
@@ -35,10 +37,18 @@ extension Fixture {
         orphanReady.closeWrite()
         tracker.addDirect(leader)
 
-        let report = try context.report.collect(1, until: setupDeadline)[0]
+        // O's ready report plus one report from each zombie-to-be, in any order.
+        let reports = try context.report.collect(1 + zombieCount, until: setupDeadline)
+        guard let report = reports.first(where: { $0.value != zombieReportValue }) else {
+            throw FixtureError("the orphan did not report")
+        }
         let orphan = report.pid
         let formerParent = report.ppid  // S, or M with --keep-session
         tracker.addIndirect(orphan, level: 2)
+        let zombies = reports.filter { $0.value == zombieReportValue }.map(\.pid).sorted()
+        guard zombies.count == zombieCount, reports.allSatisfy({ $0.pid == orphan || $0.ppid == orphan }) else {
+            throw FixtureError("unexpected reports from the orphan's children")
+        }
         if !keepSession {
             var status: Int32 = 0
             while waitpid(leader, &status, 0) < 0 && errno == EINTR {}
@@ -48,10 +58,17 @@ extension Fixture {
             guard let stat = ProcStat(pid: orphan) else { return false }
             return stat.ppid != leader && stat.ppid != formerParent
         }
+        try waitUntil("the orphan's children to become zombies") {
+            zombies.allSatisfy { pid in
+                guard let stat = ProcStat(pid: pid) else { return false }
+                return stat.state == UInt8(ascii: "Z") && stat.ppid == orphan
+            }
+        }
         return object([
             ("orphan", .int(Int(orphan))),
             ("session_leader", .int(Int(leader))),
             ("port", report.value < 0 ? .null : .int(Int(report.value))),
+            ("zombies", .ints(zombies)),
         ])
     }
 
@@ -83,15 +100,32 @@ extension Fixture {
     }
 }
 
+/// The report value a zombie-to-be sends (ports are >= 0 and "no port" is -1).
+private let zombieReportValue: Int32 = -2
+
 /// In S (or M): forks the orphan-to-be O, waits until O is ready, then exits so O loses its parent.
+/// O forks `zombies` children that report and exit at once; O never reaps them (it idles in
+/// `idle()`, which does not call waitpid, and SIGCHLD keeps its default action).
 private func forkOrphanThenExit(
-    _ parent: inout Context, _ ready: Pipe, _ port: Int?, _ address: BindAddress, _ proto: Proto
+    _ parent: inout Context, _ ready: Pipe, _ port: Int?, _ address: BindAddress, _ proto: Proto,
+    zombies: Int
 ) -> Never {
     do throws(FixtureError) {
         _ = try parent.fork { orphan in
             var ownCopy = ready
             ownCopy.closeRead()
-            orphan.reportReady(value: orphan.bindInChild(port, address, proto))
+            let boundPort = orphan.bindInChild(port, address, proto)
+            for _ in 0..<zombies {
+                do throws(FixtureError) {
+                    _ = try orphan.fork { zombie in
+                        zombie.report.send(.ready, value: zombieReportValue)
+                        _exit(0)
+                    }
+                } catch {
+                    orphan.report.fail(error)
+                }
+            }
+            orphan.reportReady(value: boundPort)
             ownCopy.closeWrite()
             orphan.lifeline.idle()
         }

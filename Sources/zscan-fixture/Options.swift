@@ -10,6 +10,8 @@ struct Options {
     var fakeArgvIndices: [Int] = []
     var title: [UInt8]?
     var help = false
+    /// --ignore-term: every process the fixture makes (not the handle) ignores SIGTERM.
+    var ignoreTerm = false
     /// Mode options with values, keyed by option name ("--count").
     var values: [String: String] = [:]
     /// Mode flags that are present ("--udp").
@@ -17,12 +19,14 @@ struct Options {
 
     /// Options every mode accepts; each takes a value.
     static let globalValued: Set<String> = ["--marker", "--pad", "--ttl", "--name", "--name-hex", "--argv", "--title"]
+    /// Flags every mode accepts.
+    static let globalFlags: Set<String> = ["--ignore-term"]
 
     /// Per mode: the options that take a value, and the flags.
     static let modes: [String: (valued: Set<String>, flags: Set<String>)] = [
         "sleep": ([], []),
         "zombies": (["--count"], []),
-        "orphan": (["--listen", "--host"], ["--udp", "--keep-session"]),
+        "orphan": (["--listen", "--host", "--zombies"], ["--udp", "--keep-session"]),
         "attached": (["--listen", "--host"], ["--udp"]),
         "listen": (["--port", "--host", "--share", "--count"], ["--udp"]),
         "stopped-listener": (["--port", "--host"], ["--udp"]),
@@ -42,8 +46,8 @@ struct Options {
         modes and their JSON:
           sleep                                   {"pid"}
           zombies [--count N=1]                   {"pid","zombies":[...]}
-          orphan [--listen PORT] [--udp] [--host ADDR=127.0.0.1] [--keep-session]
-                                                  {"pid","orphan","session_leader","port"|null}
+          orphan [--listen PORT] [--udp] [--host ADDR=127.0.0.1] [--keep-session] [--zombies N=0]
+                                                  {"pid","orphan","session_leader","port"|null,"zombies":[...]}
           attached [--listen PORT] [--udp] [--host ADDR=127.0.0.1]
                                                   {"pid","session_leader","process","port"|null}
           listen [--port P=0] [--count N=1] [--share K=0] [--udp] [--host ADDR=127.0.0.1]
@@ -56,6 +60,8 @@ struct Options {
           population [--count N=100] [--listeners L=50] [--fds K=4]
                                                   {"pid","pgid","count","ports":[...]}
         Port 0 means an ephemeral port; listen --count N with P > 0 uses ports P...P+N-1.
+        orphan --zombies N: once ready, the orphan forks N children that exit at once and never
+        reaps them, so it is an orphaned parent of N zombies (all in state Z before the JSON line).
 
         global options (before or after the mode; also as --option=value):
           --marker STR      ignored; stays in the command line so tests can find their processes
@@ -66,6 +72,9 @@ struct Options {
           --argv "WORDS"    re-exec so the command line starts with WORDS (split on single spaces);
                             comm becomes the base name of the first word unless --name is given
           --title STR       overwrite the argv area in place with STR (setproctitle style)
+          --ignore-term     every process the fixture makes (not the handle) ignores SIGTERM, so
+                            a cleanup tool must escalate to SIGKILL; SIGTERM to the handle still
+                            ends everything (its teardown uses SIGKILL)
 
         """
 
@@ -97,6 +106,11 @@ struct Options {
                 value = Array(raw[(equals + 1)...])
             } else {
                 key = text
+            }
+            if globalFlags.contains(key) {
+                guard value == nil else { throw .usage("\(key) takes no value") }
+                options.ignoreTerm = true
+                continue
             }
             if allFlags.contains(key) {
                 guard value == nil else { throw .usage("\(key) takes no value") }

@@ -16,9 +16,11 @@ enum Signals {
 
     /// Blocks SIGTERM/SIGINT/SIGHUP in the handle so they stay pending until it waits for them,
     /// and ignores SIGPIPE so a closed stdout becomes an error instead of a silent death.
-    /// Inherited SIG_IGN (nohup, `cmd &` in a script) is reset first so children get defaults.
+    /// Inherited SIG_IGN (nohup, `cmd &` in a script, SIGCHLD) is reset first so children get defaults.
     static func prepareHandle() {
         for signal in termination { Glibc.signal(signal, SIG_DFL) }
+        // An inherited SIGCHLD SIG_IGN would make the kernel reap children at once (no zombies).
+        signal(SIGCHLD, SIG_DFL)
         var blocked = set(of: termination)
         sigprocmask(SIG_BLOCK, &blocked, nil)
         signal(SIGPIPE, SIG_IGN)

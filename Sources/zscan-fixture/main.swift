@@ -39,7 +39,7 @@ func runHandle(_ options: Options) -> Int32 {
     let tracker = Tracker()
     let context: Context
     do throws(FixtureError) {
-        context = try Context.makeForHandle()
+        context = try Context.makeForHandle(ignoreTerm: options.ignoreTerm)
     } catch {
         error.printToStderr()
         return 2

@@ -24,7 +24,10 @@ enum ScanCommand {
             OptionSpec(long: "sample", value: "<duration>", help: "CPU sampling window, taken only when a rule needs it.", defaultText: "1s"),
             OptionSpec(long: "baseline", value: "<file>", help: "A snapshot from earlier: processes not in it are new."),
             OptionSpec(long: "from", value: "<file>", help: "Evaluate a saved snapshot instead of this machine."),
-            OptionSpec(long: "all-users", help: "Report other users' processes too (root always sees all)."),
+            OptionSpec(long: "all-users", help: "Report (and clean up) other users' processes too (root always sees all)."),
+            OptionSpec(long: "cleanup", help: "End what the findings' rules say to end (TERM, grace, KILL), guarded; see README."),
+            OptionSpec(long: "dry-run", help: "Print the cleanup plan and change nothing."),
+            OptionSpec(long: "grace", value: "<duration>", help: "How long a process has to exit after SIGTERM.", defaultText: "5s"),
             OptionSpec(long: "color", value: "<when>", help: "auto, always or never.", defaultText: "auto"),
             OptionSpec(long: "quiet", short: "q", help: "No report on standard output; only the exit status."),
             OptionSpec(long: "verbose", short: "v", help: "Say which rules were replaced and what could not be seen."),
@@ -106,26 +109,39 @@ enum ScanCommand {
             }
         }
         var allow: [CompiledCondition] = []
+        var protect: [CompiledCondition] = []
         if let config {
             for node in config.allow + config.protect {
                 guard case let .string(text) = node.value else { continue }
                 do {
                     let compiled = try checker.compile(text, subject: .process)
-                    if config.allow.contains(node) { allow.append(compiled) }
+                    if config.allow.contains(node) { allow.append(compiled) } else { protect.append(compiled) }
                 } catch {
                     let diagnostic = RuleDiagnostic(file: config.path, location: node.location(ofScalar: error.offset), message: error.message)
                     throw .failure(diagnostic.rendered(source: config.bytes), plain: true)
                 }
             }
         }
+        let cleanup = arguments.has("cleanup") || arguments.has("dry-run")
+        let graceText = arguments.value("grace") ?? "5s"
+        guard let grace = Durations.seconds(graceText), grace >= 0, grace <= 600 else {
+            throw .usage(UsageError(message: "Invalid --grace '\(graceText)' (a duration such as 500ms or 5s, at most 10m)", command: spec))
+        }
+        if cleanup && arguments.value("from") != nil {
+            throw .usage(UsageError(message: "--cleanup acts on this machine, not on a saved snapshot (--from)", command: spec))
+        }
         let from = try arguments.value("from").map { path throws(CLIError) in (try loadSnapshot(path), path) }
         let baseline = try arguments.value("baseline").map { path throws(CLIError) in (try loadSnapshot(path), path) }
 
         let rules = Scanner.select(ruleSet.rules, only: only, skip: skip)
         let uid = getuid()
-        let scanner = Scanner(
+        var scanner = Scanner(
             rules: rules, pattern: pattern, ports: ports, whereCondition: whereCondition, allow: allow,
             onlyUID: uid == 0 || arguments.has("all-users") || from != nil ? nil : uid)
+        if cleanup {
+            // The guards judge owners and what `protect` mentions; reports name targets by command line.
+            scanner.alsoRead = protect.reduce(into: [.status, .cmdline]) { $0.formUnion($1.needs) }
+        }
         var filters: [String] = []
         if let text = arguments.value("pattern") { filters.append("pattern: \(text)") }
         if !ports.isEmpty { filters.append("port: \(ports.map(String.init).joined(separator: ","))") }
@@ -137,14 +153,22 @@ enum ScanCommand {
             pidfileSource: PidFileReader(procRoot: arguments.value("proc-root") ?? "/proc"),
             wait: { seconds in Clock.sleep(seconds) { progress.show("sampling CPU", fraction: $0) }; progress.clear() },
             now: Clock.wall, monotonic: Clock.monotonic)
-        let result: ScanResult
+        var result: ScanResult
+        let context: EvaluationContext
         do {
-            result = try pipeline.run(ScanPipeline.Request(
+            (result, context) = try pipeline.runKeepingContext(ScanPipeline.Request(
                 scanner: scanner, failOn: failOn, sampleSeconds: sample,
                 pidfileGlobs: arguments.all("pidfiles") + (environment["ZSCAN_PIDFILES"].map { [$0] } ?? []) + (config?.pidfiles ?? []),
                 from: from, baseline: baseline, filters: filters))
         } catch {
             throw .failure(error.description)
+        }
+        var portsStillHeld = false
+        if cleanup {
+            (result, portsStillHeld) = CleanupRun.perform(
+                result: result, context: context, protect: protect + allow, onlyUID: arguments.has("all-users") ? nil : uid,
+                grace: grace, dryRun: arguments.has("dry-run") || !arguments.has("cleanup"), ports: ports,
+                procRoot: arguments.value("proc-root") ?? "/proc", progress: progress)
         }
 
         let style = TextStyle.decide(flag: arguments.value("color"), environment: environment, isTTY: isatty(STDOUT_FILENO) == 1)
@@ -155,7 +179,8 @@ enum ScanCommand {
         }
         for report in reports { try Output.writeFile(report.path, render(report.format, styled: false)) }
         if !quiet { Output.write(render(format, styled: true)) }
-        return result.failing.isEmpty ? 0 : 1
+        // `--cleanup --port N` promises a free port: one still held fails the run.
+        return result.failing.isEmpty && !portsStillHeld ? 0 : 1
     }
 
     static func loadConfig(_ explicit: String?) throws(CLIError) -> ConfigFile? {

@@ -130,3 +130,20 @@ private final class LockedData: @unchecked Sendable {
     var done: Bool { lock.lock(); defer { lock.unlock() }; return finished }
     var value: Data { lock.lock(); defer { lock.unlock() }; return data }
 }
+
+/// Validates a zscan JSON report against `Tests/Schemas/zscan-report.schema.json` with Python's
+/// jsonschema (installed by .ci/run). Returns the validator's complaint, or nil when the report is valid.
+public enum ReportSchema {
+    public static var available: Bool {
+        (try? runCapturing("/usr/bin/env", ["python3", "-c", "import jsonschema"]))?.status == 0
+    }
+
+    public static func problems(inReportAt path: String) throws -> String? {
+        let schema = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Schemas/zscan-report.schema.json").path
+        let check = try runCapturing("/usr/bin/env", [
+            "python3", "-c", "import json,jsonschema,sys; jsonschema.validate(json.load(open(sys.argv[1])), json.load(open(sys.argv[2])))",
+            path, schema])
+        return check.status == 0 ? nil : check.stderr
+    }
+}

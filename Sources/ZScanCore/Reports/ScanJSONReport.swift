@@ -36,8 +36,10 @@ public struct ScanJSONReport {
         w.beginArray()
         for finding in result.findings { write(finding, to: &w) }
         w.endArray()
-        // Cleanup is not wired yet; the key is part of the contract so consumers can rely on it.
-        w.key("actions"); w.beginArray(); w.endArray()
+        w.key("actions")
+        w.beginArray()
+        for action in result.actions { ScanJSONReport.write(action, to: &w) }
+        w.endArray()
         w.key("errors"); w.stringArray(result.errors)
         w.endObject()
         w.newline()
@@ -163,13 +165,35 @@ public struct ScanJSONReport {
         w.endObject()
     }
 
+    /// One cleanup action: what was done to which process or file, step by step, and the outcome.
+    private static func write(_ a: CleanupAction, to w: inout JSONWriter) {
+        w.beginObject()
+        w.key("rule"); w.string(a.rule)
+        w.key("action"); w.string(a.action.rawValue)
+        w.key("outcome"); w.string(a.outcome.rawValue)
+        w.key("steps"); w.stringArray(a.steps)
+        w.key("reason"); w.string(a.reason)
+        w.key("process")
+        if let identity = a.process {
+            writeBrief(identity, name: a.name, cmdline: a.cmdline, to: &w)
+        } else {
+            w.null()
+        }
+        w.key("path"); w.string(a.path)
+        w.endObject()
+    }
+
     /// A process named from another subject: its identity (pid + start ticks) and what it runs.
     private static func writeBrief(_ p: ProcessRecord, to w: inout JSONWriter) {
+        writeBrief(p.identity, name: p.name, cmdline: p.cmdline, to: &w)
+    }
+
+    private static func writeBrief(_ identity: ProcessIdentity, name: String, cmdline: String?, to w: inout JSONWriter) {
         w.beginObject()
-        w.key("pid"); w.int(p.pid)
-        w.key("start_ticks"); w.int(p.startTicks)
-        w.key("name"); w.string(p.name)
-        w.key("cmdline"); w.string(p.cmdline)
+        w.key("pid"); w.int(identity.pid)
+        w.key("start_ticks"); w.int(identity.startTicks)
+        w.key("name"); w.string(name)
+        w.key("cmdline"); w.string(cmdline)
         w.endObject()
     }
 }

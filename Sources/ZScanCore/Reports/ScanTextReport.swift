@@ -36,6 +36,11 @@ public struct ScanTextReport {
             lines += groupLines(group)
             lines.append("")
         }
+        if !result.actions.isEmpty {
+            lines.append(style.bold("cleanup") + (result.dryRun ? " (dry run: nothing was signalled)" : "") + ":")
+            lines += actionLines()
+            lines.append("")
+        }
         if verbose { lines += verboseLines() }
         for error in result.errors {
             lines.append(style.severity("warning", .warning) + ": " + TerminalText.escape(error))
@@ -46,6 +51,18 @@ public struct ScanTextReport {
                 + ReportWording.count(result.failing.count, "finding", "findings") + " selected by --fail-on")
         }
         return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// One line per action: outcome, target, rule, then the steps or the reason.
+    private func actionLines() -> [String] {
+        var rows: [[String]] = []
+        for action in result.actions {
+            let target = action.process.map { "\(TerminalText.escape(action.name)) (\($0.pid))" } ?? TerminalText.escape(action.path ?? action.name)
+            var detail = TerminalText.escape(action.steps.joined(separator: ", "))
+            if let reason = action.reason { detail += (detail.isEmpty ? "" : "; ") + TerminalText.escape(reason) }
+            rows.append(["  " + action.outcome.rawValue, target, action.rule, detail])
+        }
+        return Table.render(rows, lastColumnWidth: width)
     }
 
     /// `7 findings (3 errors, 3 warnings, 1 info) in 312 processes, 40 sockets, 2 PID files · 12 ms`,

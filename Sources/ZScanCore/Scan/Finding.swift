@@ -84,6 +84,10 @@ public struct ScanResult: Sendable {
     public var counters: ScanCounters
     /// Problems that did not stop the scan (an unreadable PID file glob, a sample cut short).
     public var errors: [String]
+    /// What `--cleanup` (or `--dry-run`) did, in order.
+    public var actions: [CleanupAction] = []
+    /// The actions are a `--dry-run` plan: nothing was signalled.
+    public var dryRun = false
 
     public init(
         host: HostInfo, startedAt: Double, durationMs: Double, scope: ScanScope, rules: [RuleSummary],

@@ -46,6 +46,11 @@ public struct ScanPipeline {
     }
 
     public func run(_ request: Request) throws(ScanError) -> ScanResult {
+        try runKeepingContext(request).result
+    }
+
+    /// The result and the context it was evaluated in (cleanup plans from the same snapshot).
+    public func runKeepingContext(_ request: Request) throws(ScanError) -> (result: ScanResult, context: EvaluationContext) {
         let startedAt = now()
         let start = monotonic()
         let needs = request.scanner.needs
@@ -90,7 +95,7 @@ public struct ScanPipeline {
             rules: request.scanner.rules.map(\.summary), findings: findings, failing: failing,
             counters: snapshot.counters, errors: errors)
         result.evaluationMs = evaluationMs
-        return result
+        return (result, context)
     }
 
     /// CPU percent (100 = one core busy) and the first state, for processes present in both reads

@@ -10,6 +10,8 @@ public struct Scanner: Sendable {
     public var rules: [Rule]
     /// Narrowing: findings are kept only when a process they concern matches every filter given.
     public var pattern: LinearRegex?
+    /// Fields read whatever the rules need (cleanup's guards need owners and command lines).
+    public var alsoRead: FieldSet = []
     public var ports: [Int]
     public var whereCondition: CompiledCondition?
     /// Config `allow`: a subject whose processes match one of these is never reported.
@@ -35,6 +37,8 @@ public struct Scanner: Sendable {
             sampling = sampling || condition.needsSampling
         }
         if pattern != nil { fields.insert(.cmdline) }
+        if onlyUID != nil { fields.insert(.status) }
+        fields.formUnion(alsoRead)
         if !ports.isEmpty { fields.formUnion([.fds, .listeners]) }
         return (fields, sampling, baseline)
     }
@@ -80,7 +84,10 @@ public struct Scanner: Sendable {
         if let pattern, !related.contains(where: { i in
             let p = processes[i]
             let text = (p.cmdline?.isEmpty ?? true) ? p.name : p.cmdline!
-            return pattern.matches(text)
+            if pattern.matches(text) { return true }
+            // A zombie has no command line left; it belongs to the parent that has not reaped it.
+            guard p.isZombie, let parent = context.pidIndex[p.ppid], let line = processes[parent].cmdline else { return false }
+            return pattern.matches(line)
         }) { return false }
         if !ports.isEmpty {
             let socketPort: Int? = { if case let .socket(i) = subject { return context.snapshot.sockets[i].localPort }; return nil }()

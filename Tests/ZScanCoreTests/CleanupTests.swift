@@ -1,0 +1,480 @@
+import XCTest
+@testable import ZScanCore
+
+/// Cleanup's plan, guards and executor against `FakeProcessControl`: what was signalled, in what
+/// order, and what each target's outcome says. Nothing real is signalled or started.
+final class CleanupTests: XCTestCase {
+    // MARK: - Guards
+
+    func testPidOneIsNeverTouched() {
+        assertGuarded(1, "pid 1 is the namespace init", in: Machine())
+    }
+
+    func testNamespaceInitIsNeverTouchedWhenItIsNotPidOne() {
+        assertGuarded(300, "pid 300 is the namespace init", in: Machine(initPid: 300))
+        // The same process is an ordinary target when it is not the namespace init.
+        let machine = Machine()
+        XCTAssertEqual(machine.run([machine.finding(.terminate, 300)])[pid: 300]?.outcome, .terminated)
+    }
+
+    func testKernelThreadIsNeverTouched() {
+        assertGuarded(3, "a kernel thread", in: Machine())
+    }
+
+    func testZscanItselfIsNeverTouched() {
+        assertGuarded(Machine.zscan, "zscan itself", in: Machine())
+    }
+
+    func testZscansParentAndGrandparentAreNeverTouched() {
+        assertGuarded(3900, "an ancestor of zscan", in: Machine())
+        assertGuarded(3800, "an ancestor of zscan", in: Machine())
+    }
+
+    func testProtectConditionGuards() {
+        let machine = Machine([proc(5000, "postgres")], protect: ["name == 'postgres'"])
+        assertGuarded(5000, "protected by the config", in: machine)
+    }
+
+    func testAnotherUsersProcessIsGuardedUnlessAllUsers() {
+        let targets = [proc(5000, "node", uid: 1001), proc(5001, "node", uid: nil)]
+        assertGuarded(5000, "another user's process (use --all-users)", in: Machine(targets))
+        assertGuarded(5001, "owner unknown (use --all-users)", in: Machine(targets))
+
+        let allUsers = Machine(targets, onlyUID: nil)
+        let actions = allUsers.run([allUsers.finding(.terminate, 5000), allUsers.finding(.terminate, 5001)])
+        XCTAssertEqual(actions.map(\.outcome), [.terminated, .terminated])
+        XCTAssertEqual(allUsers.fake.signals(.term), [5000, 5001])
+    }
+
+    func testGuardedMembersInsideATreeAreLeftWhileTheirSiblingsEnd() {
+        // node(5000) ← postgres(5001, protected), sudo(5002, root), helper(5003, owner unknown), esbuild(5004)
+        let machine = Machine([
+            proc(5000, "node"), proc(5001, parent: 5000, "postgres"), proc(5002, parent: 5000, "sudo", uid: 0),
+            proc(5003, parent: 5000, "helper", uid: nil), proc(5004, parent: 5000, "esbuild"),
+        ], protect: ["name == 'postgres'"])
+        let actions = machine.run([machine.finding(.terminateTree, 5000)])
+        XCTAssertEqual(actions.map(\.process?.pid), [5001, 5002, 5003, 5004, 5000])
+        XCTAssertEqual(actions[pid: 5001]?.reason, "protected by the config")
+        XCTAssertEqual(actions[pid: 5002]?.reason, "another user's process (use --all-users)")
+        XCTAssertEqual(actions[pid: 5003]?.reason, "owner unknown (use --all-users)")
+        for pid: Int32 in [5001, 5002, 5003] {
+            XCTAssertEqual(actions[pid: pid]?.outcome, .protected)
+            XCTAssertEqual(actions[pid: pid]?.steps, [])
+            XCTAssertEqual(machine.fake.touches(pid), [], "pid \(pid)")
+        }
+        XCTAssertEqual(actions[pid: 5004]?.outcome, .terminated)
+        XCTAssertEqual(actions[pid: 5000]?.outcome, .terminated)
+        XCTAssertEqual(machine.fake.signals(.term), [5004, 5000])
+    }
+
+    func testChildrenFoundOnARescanAreGuardedToo() {
+        let machine = Machine([proc(5000, "node")], protect: ["name == 'postgres'"])
+        machine.fake.appearing[1] = [
+            .init(proc(6001, parent: 5000, "postgres")), .init(proc(6002, parent: 5000, "sudo", uid: 0)),
+            .init(proc(6003, parent: 5000, "esbuild")),
+        ]
+        let actions = machine.run([machine.finding(.terminateTree, 5000)])
+        XCTAssertEqual(actions[pid: 6001]?.outcome, .protected)
+        XCTAssertEqual(actions[pid: 6001]?.reason, "protected by the config")
+        XCTAssertEqual(actions[pid: 6002]?.outcome, .protected)
+        XCTAssertEqual(actions[pid: 6001]?.steps, ["found on pass 1"])
+        XCTAssertEqual(machine.fake.touches(6001), [])
+        XCTAssertEqual(machine.fake.touches(6002), [])
+        XCTAssertEqual(actions[pid: 6003]?.steps, ["found on pass 1", "SIGSTOP", "SIGTERM", "SIGCONT"])
+        XCTAssertEqual(actions[pid: 6003]?.outcome, .terminated)
+    }
+
+    /// A guarded root shields its subtree: `terminate_tree` on pid 1 (say, a socket finding whose
+    /// owners include init) must not freeze, TERM and KILL every unguarded process below it.
+    func testGuardedTreeRootShieldsItsSubtree() {
+        let machine = Machine([proc(5000, "vite"), proc(5001, parent: 5000, "esbuild")])
+        let actions = machine.run([machine.finding(.terminateTree, 1)])
+        XCTAssertEqual(actions[pid: 1]?.outcome, .protected)
+        XCTAssertEqual(machine.fake.signals, [], "terminate_tree on pid 1 signalled its descendants")
+    }
+
+    /// A process an earlier item found protected, and so left out of a later tree, is met again by
+    /// that tree's rescan: it stays the earlier item's, and a `protect` condition that needs
+    /// context (here `parent`) is still judged with it.
+    func testProtectedProcessStaysProtectedWhenAnotherTreeMeetsIt() {
+        let machine = Machine([proc(5000, "node"), proc(5001, parent: 5000, "postgres")], protect: ["parent.name == 'node'"])
+        let actions = machine.run([machine.finding(.terminate, 5001), machine.finding(.terminateTree, 5000)])
+        XCTAssertEqual(actions.first?.outcome, .protected)
+        XCTAssertEqual(machine.fake.touches(5001), [], "a protected process was signalled")
+    }
+
+    // MARK: - Identity
+
+    func testReusedPidIsNeverSignalled() {
+        let machine = Machine([proc(5000, "node")])
+        machine.fake.reuse(5000)
+        let action = machine.run([machine.finding(.terminate, 5000)])[pid: 5000]
+        XCTAssertEqual(action?.outcome, .alreadyGone)
+        XCTAssertTrue(action?.reason?.contains("another program") == true, action?.reason ?? "no reason")
+        XCTAssertEqual(machine.fake.touches(5000), [.attach(5000)])
+    }
+
+    func testRescanAsksOnlyAboutAttachedMembers() {
+        // node(5000) ← sh(5001), esbuild(5002); 5001 is now another program (not node's child),
+        // and that program has a child 5050.
+        let machine = Machine([proc(5000, "node"), proc(5001, parent: 5000, "sh"), proc(5002, parent: 5000, "esbuild")])
+        machine.fake.reuse(5001)
+        machine.fake.add(.init(proc(5050, parent: 5001, "stranger")))
+        let actions = machine.run([machine.finding(.terminateTree, 5000)])
+        XCTAssertEqual(actions[pid: 5001]?.outcome, .alreadyGone)
+        let attached = Set([5000, 5002].map { machine.snapshot.process(pid: $0)!.identity })
+        XCTAssertFalse(machine.fake.childrenQueries.isEmpty)
+        for parents in machine.fake.childrenQueries { XCTAssertTrue(parents.isSubset(of: attached), "\(parents)") }
+        XCTAssertEqual(machine.fake.touches(5001), [.attach(5001)])
+        XCTAssertEqual(machine.fake.touches(5050), [])
+        XCTAssertNil(actions[pid: 5050])
+    }
+
+    // MARK: - terminate
+
+    func testTermHonouringProcessEndsWithoutKill() {
+        let machine = Machine([proc(5000, "vite")])
+        let action = machine.run([machine.finding(.terminate, 5000)])[pid: 5000]
+        XCTAssertEqual(action?.steps, ["SIGTERM"])
+        XCTAssertEqual(action?.outcome, .terminated)
+        XCTAssertNil(action?.reason)
+        XCTAssertEqual(machine.fake.calls, [.attach(5000), .send(.term, 5000), .wait([5000], seconds: 5), .release(5000)])
+    }
+
+    func testTermIgnoringProcessIsKilledAfterTheGracePeriod() {
+        let machine = Machine([proc(5000, "vite")], grace: 2)
+        machine.fake.update(5000) { $0.ignoresTerm = true }
+        let action = machine.run([machine.finding(.terminate, 5000)])[pid: 5000]
+        XCTAssertEqual(action?.steps, ["SIGTERM", "waited 2s", "SIGKILL"])
+        XCTAssertEqual(action?.outcome, .killed)
+        XCTAssertEqual(machine.fake.signals, [.send(.term, 5000), .send(.kill, 5000)])
+        XCTAssertFalse(machine.fake.isAlive(5000))
+    }
+
+    func testStoppedProcessIsContinuedSoItsTermArrives() {
+        let machine = Machine([proc(5000, "node", state: "T")])
+        let action = machine.run([machine.finding(.terminate, 5000)])[pid: 5000]
+        XCTAssertEqual(action?.steps, ["SIGTERM", "SIGCONT"])
+        XCTAssertEqual(action?.outcome, .terminated)
+        XCTAssertEqual(machine.fake.signals, [.send(.term, 5000), .send(.cont, 5000)])
+    }
+
+    func testUnkillableProcessSurvivesWithItsState() {
+        let machine = Machine([proc(5000, "fuse", state: "D")])
+        machine.fake.update(5000) { $0.ignoresTerm = true; $0.unkillable = true }
+        let action = machine.run([machine.finding(.terminate, 5000)])[pid: 5000]
+        XCTAssertEqual(action?.steps, ["SIGTERM", "waited 5s", "SIGKILL"])
+        XCTAssertEqual(action?.outcome, .survived)
+        XCTAssertEqual(action?.reason, "still alive after SIGKILL (state D)")
+    }
+
+    func testGoneAndDeniedTargets() {
+        let machine = Machine([proc(5000, "a"), proc(5001, "b"), proc(5002, "c")])
+        machine.fake.update(5000) { $0.alive = false }
+        machine.fake.update(5001) { $0.deniesAttach = true }
+        machine.fake.update(5002) { $0.deniesSignals = true }
+        let actions = machine.run([5000, 5001, 5002].map { machine.finding(.terminate, $0) })
+        XCTAssertEqual(actions.map(\.outcome), [.alreadyGone, .denied, .denied])
+        XCTAssertEqual(actions.map(\.reason), ["exited before cleanup", "permission denied", "permission denied"])
+        XCTAssertEqual(machine.fake.signals, [.send(.term, 5002)])
+    }
+
+    func testEveryHandleIsReleasedOnce() {
+        let machine = Machine([proc(5000, "node"), proc(5001, parent: 5000, "sh"), proc(5002, "vite"), proc(5003, "make")])
+        machine.fake.update(5002) { $0.ignoresTerm = true }
+        _ = machine.run([machine.finding(.terminateTree, 5000), machine.finding(.terminate, 5002), machine.finding(.terminate, 5003)])
+        let attached = machine.fake.calls.compactMap { if case let .attach(pid) = $0 { pid } else { nil } }
+        let released = machine.fake.calls.compactMap { if case let .release(pid) = $0 { pid } else { nil } }
+        XCTAssertEqual(released.sorted(), attached.sorted())
+    }
+
+    // MARK: - terminate_tree
+
+    func testTreeIsFrozenRootDownThenTermedLeavesFirst() {
+        // node(5000) ← sh(5001) ← esbuild(5002); node(5000) ← worker(5003)
+        let machine = Machine([
+            proc(5000, "node"), proc(5001, parent: 5000, "sh"), proc(5002, parent: 5001, "esbuild"), proc(5003, parent: 5000, "worker"),
+        ])
+        let actions = machine.run([machine.finding(.terminateTree, 5000)])
+        XCTAssertEqual(machine.fake.signals(.stop), [5000, 5003, 5001, 5002])
+        XCTAssertEqual(machine.fake.signals(.term), [5002, 5001, 5003, 5000])
+        let firstTerm = machine.fake.signals.firstIndex(of: .send(.term, 5002))!
+        XCTAssertTrue(machine.fake.signals[..<firstTerm].allSatisfy { if case .send(.stop, _) = $0 { true } else { false } })
+        XCTAssertEqual(actions.map(\.process?.pid), [5002, 5001, 5003, 5000])
+        XCTAssertEqual(actions.map(\.outcome), [.terminated, .terminated, .terminated, .terminated])
+        XCTAssertEqual(actions[pid: 5002]?.steps, ["SIGSTOP", "SIGTERM", "SIGCONT"])
+        XCTAssertEqual(actions[pid: 5000]?.steps, ["SIGSTOP", "SIGTERM", "SIGCONT", "tree searched in 1 pass"])
+        XCTAssertEqual(machine.fake.signals(.kill), [])
+    }
+
+    func testForkingTreeIsSearchedUntilAPassFindsNothing() {
+        // Passes 1–3 each find a child forked since the scan: 6001 under sh, 6002 under 6001, 6003 under node.
+        let machine = Machine([proc(5000, "node"), proc(5001, parent: 5000, "sh")])
+        machine.fake.appearing = [
+            1: [.init(proc(6001, parent: 5001, "esbuild"))],
+            2: [.init(proc(6002, parent: 6001, "esbuild"))],
+            3: [.init(proc(6003, parent: 5000, "worker"))],
+        ]
+        let actions = machine.run([machine.finding(.terminateTree, 5000)])
+        XCTAssertEqual(actions[pid: 6001]?.steps, ["found on pass 1", "SIGSTOP", "SIGTERM", "SIGCONT"])
+        XCTAssertEqual(actions[pid: 6002]?.steps.first, "found on pass 2")
+        XCTAssertEqual(actions[pid: 6003]?.steps.first, "found on pass 3")
+        XCTAssertEqual(actions[pid: 5000]?.steps.last, "tree searched in 4 passes")
+        XCTAssertEqual(machine.fake.childrenQueries.count, 4)
+        // Every process frozen before the first SIGTERM, then TERMed children before parents.
+        XCTAssertEqual(Set(machine.fake.signals(.stop)), [5000, 5001, 6001, 6002, 6003])
+        XCTAssertEqual(machine.fake.signals(.term), [6003, 6002, 6001, 5001, 5000])
+        XCTAssertTrue(actions.allSatisfy { $0.outcome == .terminated }, "\(actions.map(\.outcome))")
+    }
+
+    func testEndlessForkerIsSearchedAtMostMaxPasses() {
+        let machine = Machine([proc(5000, "forkbomb")], maxPasses: 5)
+        machine.fake.forksForever = 5000
+        let actions = machine.run([machine.finding(.terminateTree, 5000)])
+        XCTAssertEqual(actions[pid: 5000]?.steps.last, "tree searched in 5 passes")
+        XCTAssertEqual(machine.fake.childrenQueries.count, 5)
+        XCTAssertEqual(actions.count, 6)
+        XCTAssertEqual(machine.fake.signals(.term).count, 6)
+        XCTAssertTrue(actions.allSatisfy { $0.outcome == .terminated })
+    }
+
+    func testEndlessTermIgnoringForkerStillEndsAndIsKilled() {
+        let machine = Machine([proc(5000, "forkbomb")], grace: 1, maxPasses: 5)
+        machine.fake.update(5000) { $0.ignoresTerm = true }
+        machine.fake.forksForever = 5000
+        let actions = machine.run([machine.finding(.terminateTree, 5000)])
+        XCTAssertEqual(actions[pid: 5000]?.steps.last, "tree searched in 5 passes")
+        XCTAssertEqual(actions.filter { $0.steps.contains { $0.hasPrefix("found on pass") } }.count, 5)
+        XCTAssertTrue(actions.allSatisfy { $0.outcome == .killed }, "\(actions.map(\.outcome))")
+        XCTAssertEqual(Set(machine.fake.signals(.kill)), Set(actions.compactMap(\.process?.pid)))
+        XCTAssertLessThanOrEqual(machine.fake.clock, 1 + 2)
+    }
+
+    func testChildrenForkedDuringTheGracePeriodAreTermedThenKilled() {
+        let machine = Machine([proc(5000, "supervisor")], grace: 1)
+        machine.fake.update(5000) { $0.ignoresTerm = true; $0.forksOnTerm = true }
+        let actions = machine.run([machine.finding(.terminateTree, 5000)])
+        XCTAssertEqual(actions.map(\.process?.pid), [20_001, 5000])
+        XCTAssertEqual(actions[pid: 20_001]?.steps, ["forked during the grace period", "SIGTERM", "SIGSTOP", "waited 1s", "SIGKILL"])
+        XCTAssertEqual(actions[pid: 5000]?.steps,
+                       ["SIGSTOP", "SIGTERM", "SIGCONT", "SIGSTOP", "waited 1s", "SIGKILL", "tree searched in 2 passes"])
+        XCTAssertEqual(actions.map(\.outcome), [.killed, .killed])
+        XCTAssertEqual(machine.fake.signals(.term), [5000, 20_001])
+        XCTAssertEqual(machine.fake.signals(.kill), [20_001, 5000])
+        XCTAssertFalse(machine.fake.isAlive(20_001))
+    }
+
+    // MARK: - reap
+
+    func testZombieIsReapedAfterSigchldToItsParent() {
+        let machine = Machine([proc(5000, "make"), proc(5001, parent: 5000, "cc", state: "Z")])
+        let action = machine.run([machine.finding(.reap, 5001)])[pid: 5001]
+        XCTAssertEqual(action?.outcome, .reaped)
+        XCTAssertEqual(action?.steps, ["SIGCHLD to make (5000)"])
+        XCTAssertEqual(machine.fake.signals, [.send(.chld, 5000)])
+        XCTAssertEqual(machine.fake.touches(5001), [])
+    }
+
+    func testZombieWhoseParentDoesNotReapSurvivesNamingTheParent() {
+        let machine = Machine([proc(5000, "make"), proc(5001, parent: 5000, "cc", state: "Z")])
+        machine.fake.update(5000) { $0.reapsOnChld = false }
+        let action = machine.run([machine.finding(.reap, 5001)])[pid: 5001]
+        XCTAssertEqual(action?.outcome, .survived)
+        XCTAssertEqual(action?.steps, ["SIGCHLD to make (5000)"])
+        XCTAssertEqual(action?.reason, "make (5000) does not reap it; end the parent to let init reap it")
+        XCTAssertEqual(machine.fake.signals, [.send(.chld, 5000)])
+    }
+
+    func testZombieOfAParentEndedInTheSamePlanIsReapedByInit() {
+        let machine = Machine([proc(5000, "make"), proc(5001, parent: 5000, "cc", state: "Z")])
+        // The reap finding comes first but runs after the parent's terminate.
+        let actions = machine.run([machine.finding(.reap, 5001), machine.finding(.terminate, 5000)])
+        XCTAssertEqual(actions.map(\.process?.pid), [5000, 5001])
+        XCTAssertEqual(actions[pid: 5001]?.outcome, .reaped)
+        XCTAssertEqual(actions[pid: 5001]?.steps, ["its parent was ended: init reaps it"])
+        XCTAssertEqual(machine.fake.signals, [.send(.term, 5000)])
+    }
+
+    func testZombieOfAProtectedParentGetsNoSignal() {
+        // zscan's parent shell (3900) has not reaped a zombie child.
+        let machine = Machine([proc(5001, parent: 3900, "git", state: "Z")])
+        let action = machine.run([machine.finding(.reap, 5001)])[pid: 5001]
+        XCTAssertEqual(action?.outcome, .survived)
+        XCTAssertEqual(action?.steps, [])
+        XCTAssertEqual(machine.fake.touches(3900), [])
+        XCTAssertEqual(machine.fake.signals, [])
+    }
+
+    func testZombieReapedBeforeCleanupIsAlreadyGone() {
+        let machine = Machine([proc(5000, "make"), proc(5001, parent: 5000, "cc", state: "Z")])
+        machine.fake.update(5001) { $0.alive = false }
+        let action = machine.run([machine.finding(.reap, 5001)])[pid: 5001]
+        XCTAssertEqual(action?.outcome, .alreadyGone)
+        XCTAssertEqual(action?.reason, "reaped before cleanup")
+        XCTAssertEqual(machine.fake.signals, [])
+    }
+
+    // MARK: - remove_file
+
+    func testPidFileIsRemovedOnlyIfUnchanged() {
+        let machine = Machine()
+        machine.fake.fileResults = ["/run/a.pid": .removed, "/run/b.pid": .changed, "/run/d.pid": .failed("cannot delete /run/d.pid")]
+        let actions = machine.run(["/run/a.pid", "/run/b.pid", "/run/c.pid", "/run/d.pid"].map { machine.pidfileFinding($0) })
+        XCTAssertEqual(actions.map(\.outcome), [.removed, .survived, .alreadyGone, .denied])
+        XCTAssertEqual(actions.map(\.reason), [nil, "the file changed since the scan: left alone", "the file is gone", "cannot delete /run/d.pid"])
+        XCTAssertEqual(actions.map(\.path), ["/run/a.pid", "/run/b.pid", "/run/c.pid", "/run/d.pid"])
+        XCTAssertEqual(actions[0].steps, ["deleted"])
+        XCTAssertEqual(machine.fake.signals, [])
+    }
+
+    // MARK: - dry run
+
+    func testDryRunPlansEverythingAndTouchesNothing() {
+        let machine = Machine([
+            proc(5000, "node"), proc(5001, parent: 5000, "esbuild"), proc(5002, "vite", state: "T"),
+            proc(5003, "make"), proc(5004, parent: 5003, "cc", state: "Z"), proc(5005, "postgres"),
+        ], protect: ["name == 'postgres'"], dryRun: true)
+        let actions = machine.run([
+            machine.finding(.terminateTree, 5000), machine.finding(.terminate, 5002), machine.finding(.reap, 5004),
+            machine.pidfileFinding("/run/a.pid"), machine.finding(.terminate, 5005),
+        ])
+        XCTAssertEqual(actions.map(\.outcome), [.planned, .planned, .planned, .planned, .protected, .planned])
+        XCTAssertEqual(actions[pid: 5000]?.steps, ["SIGSTOP (freeze the tree)", "SIGTERM", "SIGCONT", "wait up to 5s", "SIGKILL if still alive"])
+        XCTAssertEqual(actions[pid: 5002]?.steps, ["SIGTERM", "SIGCONT", "wait up to 5s", "SIGKILL if still alive"])
+        XCTAssertEqual(actions[pid: 5004]?.steps, ["SIGCHLD to make (5003)", "wait up to 1s"])
+        XCTAssertEqual(actions[3].steps, ["delete if it still holds pid 4321"])
+        XCTAssertEqual(machine.fake.calls, [])
+    }
+
+    // MARK: - The plan
+
+    func testProcessNamedByTwoFindingsIsPlannedOnce() {
+        let machine = Machine([proc(5000, "node"), proc(5001, parent: 5000, "esbuild")])
+        let plan = machine.plan([
+            machine.finding(.terminate, 5001), machine.finding(.terminateTree, 5000), machine.finding(.terminate, 5000),
+            machine.socketFinding(.terminate, owners: [5000, 5001]),
+        ])
+        XCTAssertEqual(plan.items.map(\.action), [.terminate, .terminateTree])
+        XCTAssertEqual(plan.items.map { $0.members.map(\.identity.pid) }, [[5001], [5000]])
+    }
+
+    func testSocketFindingPlansEachOwner() {
+        let machine = Machine([proc(5000, "node"), proc(5001, "node")])
+        let plan = machine.plan([machine.socketFinding(.terminate, owners: [5000, 5001])])
+        XCTAssertEqual(plan.items.map { $0.members.map(\.identity.pid) }, [[5000], [5001]])
+    }
+
+    func testReapItemsComeLast() {
+        let machine = Machine([proc(5000, "make"), proc(5001, parent: 5000, "cc", state: "Z"), proc(5002, "vite")])
+        let plan = machine.plan([
+            machine.finding(.reap, 5001), machine.finding(.terminate, 5002), machine.pidfileFinding("/run/a.pid"),
+            machine.finding(.none, 5000),
+        ])
+        XCTAssertEqual(plan.items.map(\.action), [.terminate, .removeFile, .reap])
+        XCTAssertEqual(plan.items.last?.parent?.identity.pid, 5000)
+    }
+
+    func testTreeMembersAreLeavesFirstWithoutZombies() {
+        // node(5000) ← sh(5001) ← esbuild(5002), cc(5003, zombie); node(5000) ← old(5004, zombie)
+        let machine = Machine([
+            proc(5000, "node"), proc(5001, parent: 5000, "sh"), proc(5002, parent: 5001, "esbuild"),
+            proc(5003, parent: 5001, "cc", state: "Z"), proc(5004, parent: 5000, "old", state: "Z"),
+        ])
+        let plan = machine.plan([machine.finding(.terminateTree, 5000)])
+        XCTAssertEqual(plan.items.count, 1)
+        XCTAssertEqual(plan.items[0].members.map(\.identity.pid), [5002, 5001, 5000])
+        XCTAssertEqual(plan.items[0].members.map(\.identity), [5002, 5001, 5000].map { machine.snapshot.process(pid: $0)!.identity })
+    }
+
+    // MARK: - Helpers
+
+    /// Runs a `terminate` finding on `pid` and checks it is protected for `reason` and never attached
+    /// or signalled.
+    private func assertGuarded(_ pid: Int32, _ reason: String, in machine: Machine, file: StaticString = #filePath, line: UInt = #line) {
+        let actions = machine.run([machine.finding(.terminate, pid)])
+        XCTAssertEqual(actions.count, 1, file: file, line: line)
+        XCTAssertEqual(actions[pid: pid]?.outcome, .protected, file: file, line: line)
+        XCTAssertEqual(actions[pid: pid]?.reason, reason, file: file, line: line)
+        XCTAssertEqual(machine.fake.touches(pid), [], file: file, line: line)
+        XCTAssertEqual(machine.fake.calls, [], file: file, line: line)
+    }
+}
+
+/// A process of uid 1000 (zscan's user) with a start time derived from its pid.
+private func proc(_ pid: Int32, parent: Int32 = 1, _ name: String, state: String = "S", uid: UInt32? = 1000) -> ProcessRecord {
+    ProcessRecord(pid: pid, ppid: parent, state: state, name: name, cmdline: state == "Z" ? "" : name, uid: uid,
+                  startTicks: UInt64(pid) * 10 + 3)
+}
+
+/// The machine tests clean up on: systemd(1) ← tmux(3800) ← bash(3900) ← zscan(4000), kthreadd(2) ←
+/// kworker(3), tini(300), plus the targets, with a fake process table built from the same snapshot.
+private final class Machine {
+    static let zscan: Int32 = 4000
+
+    let snapshot: Snapshot
+    let fake: FakeProcessControl
+    let protect: [CompiledCondition]
+    let onlyUID: UInt32?
+    let grace: Double
+    let dryRun: Bool
+    let maxPasses: Int
+
+    init(_ targets: [ProcessRecord] = [], initPid: Int32 = 1, protect: [String] = [], onlyUID: UInt32? = 1000,
+         grace: Double = 5, dryRun: Bool = false, maxPasses: Int = 20) {
+        var kworker = proc(3, parent: 2, "kworker/0:0", uid: 0)
+        var kthreadd = proc(2, parent: 0, "kthreadd", uid: 0)
+        kworker.kernelThread = true
+        kthreadd.kernelThread = true
+        var snapshot = Snapshot(
+            host: HostInfo(initPid: initPid, collectorPid: Self.zscan),
+            processes: [
+                proc(1, parent: 0, "systemd", uid: 0), kthreadd, kworker, proc(300, "tini"),
+                proc(3800, "tmux"), proc(3900, parent: 3800, "bash"), proc(Self.zscan, parent: 3900, "zscan"),
+            ] + targets)
+        snapshot.link()
+        self.snapshot = snapshot
+        fake = FakeProcessControl(snapshot)
+        self.protect = protect.map { try! ConditionChecker(scope: ConditionScope()).compile($0, subject: .process) }
+        self.onlyUID = onlyUID
+        self.grace = grace
+        self.dryRun = dryRun
+        self.maxPasses = maxPasses
+    }
+
+    var context: EvaluationContext { EvaluationContext(snapshot: snapshot) }
+    var cleanupGuard: CleanupGuard { CleanupGuard(snapshot: snapshot, protect: protect, onlyUID: onlyUID) }
+
+    func plan(_ findings: [Finding]) -> CleanupPlan {
+        CleanupPlan(findings: findings, context: context, guard: cleanupGuard)
+    }
+
+    func run(_ findings: [Finding]) -> [CleanupAction] {
+        var executor = CleanupExecutor(control: fake, cleanupGuard: cleanupGuard, context: context, grace: grace, dryRun: dryRun)
+        executor.maxPasses = maxPasses
+        return executor.run(plan(findings))
+    }
+
+    func finding(_ action: RuleAction, _ pid: Int32) -> Finding {
+        Finding(rule: rule(action, subject: "process"), message: "", hint: nil, subject: .process(snapshot.process(pid: pid)!))
+    }
+
+    func socketFinding(_ action: RuleAction, owners: [Int32]) -> Finding {
+        let socket = SocketRecord(proto: .tcp, localAddress: "127.0.0.1", localPort: 8001, state: "LISTEN", inode: 77, owners: owners)
+        return Finding(rule: rule(action, subject: "socket"), message: "", hint: nil,
+                       subject: .socket(socket, owners: owners.map { snapshot.process(pid: $0)! }))
+    }
+
+    func pidfileFinding(_ path: String) -> Finding {
+        let file = PidFileRecord(path: path, pid: 4321, alive: false)
+        return Finding(rule: rule(.removeFile, subject: "pidfile"), message: "", hint: nil, subject: .pidfile(file, process: nil))
+    }
+
+    private func rule(_ action: RuleAction, subject: String) -> RuleSummary {
+        RuleSummary(id: "test_\(action.rawValue)", title: "", severity: .error, tags: [], subject: subject, action: action)
+    }
+}
+
+private extension Array where Element == CleanupAction {
+    /// The action on the process with this pid.
+    subscript(pid pid: Int32) -> CleanupAction? { first { $0.process?.pid == pid } }
+}

@@ -271,6 +271,30 @@ final class CleanupCommandTests: XCTestCase {
         }
     }
 
+    /// A stale PID file is deleted; one naming a live process of its own is a healthy file and stays.
+    /// Only the scenario's directory is globbed, so nothing else can be a target.
+    func testStalePidFileIsRemovedAndALiveOneKept() throws {
+        let fixture = try FixtureProcess(["sleep"])
+        defer { fixture.stop() }
+        let finished = Process()
+        finished.executableURL = URL(fileURLWithPath: "/bin/true")
+        try finished.run()
+        finished.waitUntilExit()
+        let stale = sandbox.directory.appendingPathComponent("stale.pid").path
+        let live = sandbox.directory.appendingPathComponent("live.pid").path
+        try "\(finished.processIdentifier)\n".write(toFile: stale, atomically: true, encoding: .utf8)
+        try "\(fixture.pid)\n".write(toFile: live, atomically: true, encoding: .utf8)
+        let result = try runCapturing(Products.path("zscan"), [
+            "--only", "stale_pidfile", "--pidfiles", sandbox.directory.path + "/*.pid", "--cleanup", "--format", "json"])
+        let report = CleanupReport(json: try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any] ?? [:])
+        XCTAssertEqual(report.actions.map(\.path), [stale])
+        XCTAssertEqual(report.actions.first?.outcome, "removed")
+        XCTAssertEqual(report.actions.first?.action, "remove_file")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: stale))
+        XCTAssertTrue(FileManager.default.fileExists(atPath: live))
+        XCTAssertEqual(result.status, 0, "the removed file no longer fails the run: \(result.stderr)")
+    }
+
     /// On this machine, scoped only by the marker: the planted orphan is ended, an identical
     /// bystander orphan with another marker is not, and no action names anything else.
     func testUnrelatedProcessesAreUntouched() throws {

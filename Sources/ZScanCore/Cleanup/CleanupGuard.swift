@@ -14,13 +14,7 @@ public struct CleanupGuard: Sendable {
     public init(snapshot: Snapshot, protect: [CompiledCondition], onlyUID: UInt32?) {
         selfPid = snapshot.host.collectorPid
         initPid = snapshot.host.initPid ?? 1
-        var chain: Set<Int32> = []
-        var current = snapshot.process(pid: selfPid)?.ppid ?? 0
-        while current > 0, !chain.contains(current), let process = snapshot.process(pid: current) {
-            chain.insert(current)
-            current = process.ppid
-        }
-        ancestors = chain
+        ancestors = Set(snapshot.ancestors(of: selfPid).map(\.pid))
         self.protect = protect
         self.onlyUID = onlyUID
     }

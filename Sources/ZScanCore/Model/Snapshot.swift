@@ -39,6 +39,18 @@ public struct Snapshot: Sendable, Equatable {
         return nil
     }
 
+    /// The parent of `pid`, its parent, … up to the namespace init, as far as the snapshot shows them.
+    public func ancestors(of pid: Int32) -> [ProcessRecord] {
+        var chain: [ProcessRecord] = []
+        var seen: Set<Int32> = [pid]
+        var current = process(pid: pid)?.ppid ?? 0
+        while current > 0, seen.insert(current).inserted, let parent = process(pid: current) {
+            chain.append(parent)
+            current = parent.ppid
+        }
+        return chain
+    }
+
     /// Listening sockets (`SocketRecord.isListening`), ordered by port, protocol and address.
     public var listeningSockets: [SocketRecord] {
         sockets.filter(\.isListening).sorted {

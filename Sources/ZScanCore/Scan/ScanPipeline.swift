@@ -31,16 +31,20 @@ public struct ScanPipeline {
         /// `--from`: evaluate this snapshot instead of taking one.
         public var from: (snapshot: Snapshot, name: String)?
         public var baseline: (snapshot: Snapshot, name: String)?
+        /// Pids `zscan run` followed (its command's descendants): `tracked` is true for them.
+        public var trackedPids: Set<Int32>
         public var filters: [String]
 
         public init(scanner: Scanner, failOn: Selector = .defaultFailOn, sampleSeconds: Double = 1, pidfileGlobs: [String] = [],
-                    from: (snapshot: Snapshot, name: String)? = nil, baseline: (snapshot: Snapshot, name: String)? = nil, filters: [String] = []) {
+                    from: (snapshot: Snapshot, name: String)? = nil, baseline: (snapshot: Snapshot, name: String)? = nil,
+                    trackedPids: Set<Int32> = [], filters: [String] = []) {
             self.scanner = scanner
             self.failOn = failOn
             self.sampleSeconds = sampleSeconds
             self.pidfileGlobs = pidfileGlobs
             self.from = from
             self.baseline = baseline
+            self.trackedPids = trackedPids
             self.filters = filters
         }
     }
@@ -81,9 +85,11 @@ public struct ScanPipeline {
             }
         }
         let evaluating = monotonic()
+        // zscan's own ancestors (the shell or CI step running it) started after any baseline, but
+        // they are what runs the check, not what it looks for: they are never `new`.
+        let baseline = request.baseline.map { Set($0.snapshot.processes.map(\.identity)).union(snapshot.ancestors(of: snapshot.host.collectorPid).map(\.identity)) }
         let context = EvaluationContext(
-            snapshot: snapshot, pidfiles: pidfiles, baseline: request.baseline.map { Set($0.snapshot.processes.map(\.identity)) },
-            samples: samples)
+            snapshot: snapshot, pidfiles: pidfiles, baseline: baseline, samples: samples, trackedPids: request.trackedPids)
         let findings = request.scanner.findings(in: context)
         let failing = findings.filter { request.failOn.selects($0.rule) }
         let evaluationMs = ((monotonic() - evaluating) * 1e5).rounded() / 100

@@ -15,6 +15,7 @@ struct Fixture {
         case "sleep": return object([])
         case "zombies": return try runZombies()
         case "orphan": return try runOrphan()
+        case "daemon": return try runDaemon()
         case "attached": return try runAttached()
         case "listen": return try runListen()
         case "stopped-listener": return try runStoppedListener()

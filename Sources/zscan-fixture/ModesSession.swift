@@ -137,3 +137,53 @@ private func forkOrphanThenExit(
     ownCopy.waitForEOF()
     _exit(0)
 }
+
+extension Fixture {
+    /// daemon: F -> S (setsid) -> D; S exits at once, so D is adopted (by init, or by the nearest
+    /// child subreaper such as `zscan run`) and lives on its own until --ttl, deaf to the
+    /// lifeline. The handle exits right after its JSON line, as a command that leaked a daemon
+    /// would. With --clean the handle ends D first, as a command that cleans up after itself.
+    mutating func runDaemon() throws(FixtureError) -> JSON {
+        let port = try options.optionalInt("--listen", in: 0...65535)
+        let (address, proto) = try endpoint()
+        let seconds = UInt32(max(1, options.timeToLive.rounded(.up)))
+        let leader = try context.fork { leader in
+            setsid()
+            do throws(FixtureError) {
+                _ = try leader.fork { daemon in
+                    var socket: Int32 = -1
+                    var bound: Int32 = -1
+                    if let port {
+                        do throws(FixtureError) {
+                            let made = try Net.bind(address, port: port, proto: proto)
+                            (socket, bound) = (made.fd, Int32(made.port))
+                        } catch {
+                            daemon.report.fail(error)
+                        }
+                    }
+                    daemon.reportReady(value: bound)
+                    // Like a real daemon, it lets go of everything it inherited (the caller's
+                    // stderr and any descriptor passed down), so nobody waits on it for EOF.
+                    let devNull = open("/dev/null", O_WRONLY)
+                    if devNull >= 0 { dup2(devNull, 2) }
+                    for fd in 3..<Int32(1024) where fd != socket { close(fd) }
+                    // SIGALRM's default action ends it at the TTL; nothing else does.
+                    alarm(seconds)
+                    while true { pause() }
+                }
+            } catch {
+                leader.report.fail(error)
+            }
+            _exit(0)
+        }
+        var status: Int32 = 0
+        while waitpid(leader, &status, 0) < 0 && errno == EINTR {}
+        let report = try context.report.collect(1, until: setupDeadline)[0]
+        let daemon = report.pid
+        if options.has("--clean") {
+            kill(daemon, SIGKILL)
+            try waitUntil("the daemon to end") { ProcStat(pid: daemon).map { $0.state == UInt8(ascii: "Z") } ?? true }
+        }
+        return object([("daemon", .int(Int(daemon))), ("port", report.value < 0 ? .null : .int(Int(report.value)))])
+    }
+}

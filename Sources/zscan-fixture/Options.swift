@@ -27,6 +27,7 @@ struct Options {
         "sleep": ([], []),
         "zombies": (["--count"], []),
         "orphan": (["--listen", "--host", "--zombies"], ["--udp", "--keep-session"]),
+        "daemon": (["--listen", "--host"], ["--udp", "--clean"]),
         "attached": (["--listen", "--host"], ["--udp"]),
         "listen": (["--port", "--host", "--share", "--count"], ["--udp"]),
         "stopped-listener": (["--port", "--host"], ["--udp"]),
@@ -48,6 +49,8 @@ struct Options {
           zombies [--count N=1]                   {"pid","zombies":[...]}
           orphan [--listen PORT] [--udp] [--host ADDR=127.0.0.1] [--keep-session] [--zombies N=0]
                                                   {"pid","orphan","session_leader","port"|null,"zombies":[...]}
+          daemon [--listen PORT] [--udp] [--host ADDR=127.0.0.1] [--clean]
+                                                  {"pid","daemon","port"|null}
           attached [--listen PORT] [--udp] [--host ADDR=127.0.0.1]
                                                   {"pid","session_leader","process","port"|null}
           listen [--port P=0] [--count N=1] [--share K=0] [--udp] [--host ADDR=127.0.0.1]
@@ -60,6 +63,8 @@ struct Options {
           population [--count N=100] [--listeners L=50] [--fds K=4]
                                                   {"pid","pgid","count","ports":[...]}
         Port 0 means an ephemeral port; listen --count N with P > 0 uses ports P...P+N-1.
+        daemon: double-forks D (setsid), prints its JSON line and exits 0 at once, leaving D alive
+        until --ttl (a command that leaks a daemon); --clean ends D first (one that cleans up).
         orphan --zombies N: once ready, the orphan forks N children that exit at once and never
         reaps them, so it is an orphaned parent of N zombies (all in state Z before the JSON line).
 

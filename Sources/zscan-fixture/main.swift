@@ -57,6 +57,8 @@ func runHandle(_ options: Options) -> Int32 {
         tracker.teardown(lifeline: &fixture.context.lifeline)
         return 2
     }
+    // A daemon is on its own: the handle exits as the command that started it would.
+    if options.mode == "daemon" { return 0 }
     _ = Signals.waitForTermination(until: timeToLive)
     tracker.teardown(lifeline: &fixture.context.lifeline)
     return 0

@@ -29,6 +29,20 @@ enum Output {
     /// Columns of the terminal on `fd`, or nil when it is not a terminal.
     static func terminalWidth(_ fd: Int32 = STDOUT_FILENO) -> Int? { Terminal.columns(fd) }
 
+    /// Appends `bytes` to `path` through an `O_APPEND` descriptor (every write lands at the end),
+    /// creating the file if needed; what the file held stays.
+    static func appendFile(_ path: String, _ bytes: [UInt8]) throws(CLIError) {
+        let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw cannotWrite(path, errno) }
+        var failed = writeAll(bytes, to: fd)
+        if close(fd) != 0 && failed == 0 { failed = errno }
+        if failed != 0 { throw cannotWrite(path, failed) }
+    }
+
+    private static func cannotWrite(_ path: String, _ code: Int32) -> CLIError {
+        .failure("cannot write \(path): \(String(cString: strerror(code)))")
+    }
+
     /// Writes `bytes` to `path` (see `writeFile(_:produce:)`).
     static func writeFile(_ path: String, _ bytes: [UInt8]) throws(CLIError) {
         try writeFile(path) { write in write(bytes) }
@@ -39,7 +53,6 @@ enum Output {
     /// report; anything else (`/dev/null`, a FIFO, `/dev/stdout`, a symbolic link) is written in
     /// place, because renaming over it would replace a device or a link with a plain file.
     static func writeFile(_ path: String, produce: (_ write: ([UInt8]) -> Void) -> Void) throws(CLIError) {
-        func failure(_ code: Int32) -> CLIError { .failure("cannot write \(path): \(String(cString: strerror(code)))") }
         var info = stat()
         let exists = lstat(path, &info) == 0
         let inPlace = exists && (info.st_mode & S_IFMT) != S_IFREG
@@ -47,7 +60,7 @@ enum Output {
         let fd = inPlace
             ? open(path, O_WRONLY | O_TRUNC | O_CLOEXEC)
             : open(target, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, exists ? info.st_mode & 0o7777 : 0o644)
-        guard fd >= 0 else { throw failure(errno) }
+        guard fd >= 0 else { throw cannotWrite(path, errno) }
         var failed: Int32 = 0
         produce { chunk in if failed == 0 { failed = writeAll(chunk, to: fd) } }
         if close(fd) != 0 && failed == 0 { failed = errno }
@@ -55,7 +68,7 @@ enum Output {
             if failed == 0 && rename(target, path) != 0 { failed = errno }
             if failed != 0 { unlink(target) }
         }
-        if failed != 0 { throw failure(failed) }
+        if failed != 0 { throw cannotWrite(path, failed) }
     }
 }
 

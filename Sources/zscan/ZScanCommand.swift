@@ -13,6 +13,7 @@ enum ZScanCommand {
         ],
         subcommands: [
             ("scan", ScanCommand.spec.abstract),
+            ("run", RunCommand.spec.abstract),
             ("rules", RulesCommand.spec.abstract),
             ("snapshot", SnapshotCommand.spec.abstract),
             ("ports", PortsCommand.spec.abstract),
@@ -22,6 +23,7 @@ enum ZScanCommand {
 
     static let commands: [String: (spec: CommandSpec, run: @Sendable (ParsedArguments) throws(CLIError) -> Int32)] = [
         "scan": (ScanCommand.spec, ScanCommand.run),
+        "run": (RunCommand.spec, RunCommand.run),
         "rules": (RulesCommand.spec, RulesCommand.run),
         "snapshot": (SnapshotCommand.spec, SnapshotCommand.run),
         "ports": (PortsCommand.spec, PortsCommand.run),

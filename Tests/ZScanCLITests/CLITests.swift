@@ -26,6 +26,8 @@ final class CLITests: XCTestCase {
             SUBCOMMANDS:
               scan                    Scan for what processes left behind (the default
                                       command).
+              run                     Run a command, then report (and with --cleanup end)
+                                      what it left running.
               rules                   List, check or explain rules.
               snapshot                Write the process and socket snapshot as JSON.
               ports                   Show who holds listening ports.
@@ -111,7 +113,7 @@ final class CLITests: XCTestCase {
             (["--frobnicate"], "Error: Unknown option '--frobnicate'\n" + scanUsage),
             (["snapshto"], "Error: Unknown subcommand 'snapshto' (did you mean 'snapshot'?)\n" + rootUsage),
             (["--fail-on", "zombi"], "Error: --fail-on: no rule, tag or severity 'zombi' (did you mean 'zombie'?)\n" + scanUsage),
-            (["scan", "--format", "xml"], "Error: Unknown format 'xml' (expected text or json)\n" + scanUsage),
+            (["scan", "--format", "xml"], "Error: Unknown format 'xml' (expected text, json, junit, github or prometheus)\n" + scanUsage),
             (["rules", "frob"], "Error: Unknown action 'frob' (expected list, check or explain)\n" + "Usage: zscan rules list | check [<path> ...] | explain <id> [--rules <path> ...] [--config <file>]\n  See 'zscan rules --help' for more information.\n"),
             (["help", "nope"], "Error: Unknown subcommand 'nope'\n" + rootUsage),
             (["snapshot", "--bogus"], "Error: Unknown option '--bogus'\n" + snapshotUsage),

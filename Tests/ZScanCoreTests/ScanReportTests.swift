@@ -310,7 +310,7 @@ private struct SchemaValidator {
 
 /// One scan's worth of findings: every subject kind, every severity, a hostile process name, a rule
 /// that found nothing, and the scanner's order deliberately not the report's.
-private enum ScanReportFixture {
+enum ScanReportFixture {
     static let zombie = RuleSummary(id: "zombie", title: "Zombie process", severity: .error, tags: ["zombie"], subject: "process", action: .reap)
     static let devServer = RuleSummary(
         id: "orphaned_dev_server", title: "Orphaned dev server", severity: .error, tags: ["orphan", "dev-server"],

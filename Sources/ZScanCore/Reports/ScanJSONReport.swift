@@ -63,13 +63,9 @@ public struct ScanJSONReport {
     /// Counts by severity (all three, zeros included) and by rule: every rule that ran, zeros included,
     /// so a dashboard sees a rule go quiet rather than disappear.
     private func writeSummary(_ w: inout JSONWriter) {
-        var byRule: [String: Int] = [:]
-        var ruleOrder = result.rules.map(\.id)
-        for id in ruleOrder { byRule[id] = 0 }
-        for finding in result.findings {
-            if byRule[finding.rule.id] == nil { ruleOrder.append(finding.rule.id) }
-            byRule[finding.rule.id, default: 0] += 1
-        }
+        var byRule = result.findingCounts
+        let ruleOrder = result.reportedRules.map(\.id)
+        for id in ruleOrder where byRule[id] == nil { byRule[id] = 0 }
         w.beginObject()
         w.key("findings"); w.int(result.findings.count)
         w.key("failing"); w.int(result.failing.count)

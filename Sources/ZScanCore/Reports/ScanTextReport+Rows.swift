@@ -3,7 +3,7 @@ extension ScanTextReport {
     /// process: `pid 4242  2m  S  :8001,8002  python3 -m uvicorn app:app`
     /// socket:  `tcp  127.0.0.1:8001  LISTEN  pid 42 (node)`
     /// pidfile: `/run/app.pid  pid 4245  3h03m  reused by another program: sleep 1000`
-    func cells(_ finding: Finding) -> [String] {
+    static func cells(_ finding: Finding) -> [String] {
         switch finding.subject {
         case .process(let p):
             let ports = p.ports.map { $0.isEmpty ? "" : ":" + $0.map(String.init).joined(separator: ",") } ?? ""
@@ -18,6 +18,11 @@ extension ScanTextReport {
             let holds = f.pid.map { "pid \($0)" } ?? "no pid"
             return [TerminalText.escape(f.path), holds, f.exists ? DurationText.short(f.age) : "-", Self.status(f, process)]
         }
+    }
+
+    /// The row as one line, for formats without columns (JUnit, GitHub, Markdown).
+    static func subjectLine(_ finding: Finding) -> String {
+        cells(finding).filter { !$0.isEmpty }.joined(separator: "  ")
     }
 
     /// Verbose lines under a process row: what `ps -o ppid,user,tty` and `/proc/PID/cwd` would add.

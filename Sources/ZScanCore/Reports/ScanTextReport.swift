@@ -37,7 +37,7 @@ public struct ScanTextReport {
             lines.append("")
         }
         if !result.actions.isEmpty {
-            lines.append(style.bold("cleanup") + (result.dryRun ? " (dry run: nothing was signalled)" : "") + ":")
+            lines.append(cleanupHeading())
             lines += actionLines()
             lines.append("")
         }
@@ -46,23 +46,43 @@ public struct ScanTextReport {
             lines.append(style.severity("warning", .warning) + ": " + TerminalText.escape(error))
         }
         lines.append(summaryLine())
-        if !result.failing.isEmpty {
-            lines.append(style.severity("failing", .error) + ": "
-                + ReportWording.count(result.failing.count, "finding", "findings") + " selected by --fail-on")
-        }
+        if let failing = failingLine() { lines.append(failing) }
         return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// `cleanup:`, or `cleanup (dry run: nothing was signalled):` over a plan.
+    func cleanupHeading() -> String {
+        style.bold("cleanup") + (result.dryRun ? " (dry run: nothing was signalled)" : "") + ":"
+    }
+
+    /// `failing: 4 findings selected by --fail-on`, or nil when the scan does not fail.
+    func failingLine() -> String? {
+        if result.failing.isEmpty { return nil }
+        return style.severity("failing", .error) + ": " + ReportWording.count(result.failing.count, "finding", "findings") + " selected by --fail-on"
     }
 
     /// One line per action: outcome, target, rule, then the steps or the reason.
     private func actionLines() -> [String] {
-        var rows: [[String]] = []
-        for action in result.actions {
-            let target = action.process.map { "\(TerminalText.escape(action.name)) (\($0.pid))" } ?? TerminalText.escape(action.path ?? action.name)
-            var detail = TerminalText.escape(action.steps.joined(separator: ", "))
-            if let reason = action.reason { detail += (detail.isEmpty ? "" : "; ") + TerminalText.escape(reason) }
-            rows.append(["  " + action.outcome.rawValue, target, action.rule, detail])
+        let rows = result.actions.map { action in
+            var cells = Self.actionCells(action)
+            cells[0] = "  " + cells[0]
+            return cells
         }
         return Table.render(rows, lastColumnWidth: width)
+    }
+
+    /// An action's outcome, target, rule and its steps or reason, escaped; every format that lists
+    /// cleanup uses these cells.
+    static func actionCells(_ action: CleanupAction) -> [String] {
+        let target = action.process.map { "\(TerminalText.escape(action.name)) (\($0.pid))" } ?? TerminalText.escape(action.path ?? action.name)
+        var detail = TerminalText.escape(action.steps.joined(separator: ", "))
+        if let reason = action.reason { detail += (detail.isEmpty ? "" : "; ") + TerminalText.escape(reason) }
+        return [action.outcome.rawValue, target, TerminalText.escape(action.rule), detail]
+    }
+
+    /// The action's cells as one line, for formats without columns.
+    static func actionLine(_ action: CleanupAction) -> String {
+        actionCells(action).filter { !$0.isEmpty }.joined(separator: "  ")
     }
 
     /// `7 findings (3 errors, 3 warnings, 1 info) in 312 processes, 40 sockets, 2 PID files · 12 ms`,
@@ -91,9 +111,12 @@ public struct ScanTextReport {
     }
 
     /// Groups by rule id, ordered by severity (error first) and then by rule id.
-    func groups() -> [Group] {
+    func groups() -> [Group] { Self.groups(result.findings) }
+
+    /// The same order for any list of findings (GitHub annotations and the Markdown summary use it).
+    static func groups(_ findings: [Finding]) -> [Group] {
         var byID: [String: Group] = [:]
-        for finding in result.findings {
+        for finding in findings {
             byID[finding.rule.id, default: Group(rule: finding.rule, findings: [])].findings.append(finding)
         }
         return byID.values.sorted {
@@ -114,7 +137,7 @@ public struct ScanTextReport {
             let kind = group.findings[start].subject.kind
             let end = group.findings[start...].firstIndex { $0.subject.kind != kind } ?? group.findings.count
             let run = group.findings[start..<end]
-            let rows = Self.droppingEmptyColumns(run.map(cells))
+            let rows = Self.droppingEmptyColumns(run.map(Self.cells))
             let rendered = Table.render(rows, lastColumnWidth: width.map { max(1, $0 - 2) })
             for (finding, row) in zip(run, rendered) {
                 lines.append("  " + row)

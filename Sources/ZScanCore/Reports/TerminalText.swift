@@ -1,12 +1,23 @@
 /// Makes untrusted text (process names, command lines) safe for a terminal: every control
-/// character, DEL, C1 control and line/paragraph separator is shown escaped (`\n`, `\e`, `\x9b`,
-/// `\u{2028}`), so a process cannot move the cursor, recolour the screen or forge report lines.
+/// character, DEL, C1 control, line/paragraph separator and the noncharacters U+FFFE/U+FFFF is
+/// shown escaped (`\n`, `\e`, `\x9b`, `\u{2028}`), so a process cannot move the cursor, recolour
+/// the screen or forge report lines. The other formats build on it: `escape(_:replacing:)` lets a
+/// format spell its own special characters (`&amp;`, `%0A`, `\|`) and escapes the rest alike.
 public enum TerminalText {
-    public static func escape(_ text: String) -> String {
-        if !text.unicodeScalars.contains(where: needsEscape) { return text }
+    public static func escape(_ text: String) -> String { escape(text) { _ in nil } }
+
+    /// Escapes `text` scalar by scalar: `replacing` decides first (nil: not special to the format);
+    /// whatever it leaves that `escape(_:)` would escape is escaped the same way. The result has
+    /// no C0 or C1 control, DEL, U+2028/U+2029 or U+FFFE/U+FFFF, so it is also valid XML 1.0 text.
+    public static func escape(_ text: String, replacing: (Unicode.Scalar) -> String?) -> String {
+        if !text.unicodeScalars.contains(where: { needsEscape($0) || replacing($0) != nil }) { return text }
         var out = ""
         out.reserveCapacity(text.utf8.count + 8)
         for scalar in text.unicodeScalars {
+            if let replacement = replacing(scalar) {
+                out += replacement
+                continue
+            }
             guard needsEscape(scalar) else {
                 out.unicodeScalars.append(scalar)
                 continue
@@ -37,7 +48,7 @@ public enum TerminalText {
 
     private static func needsEscape(_ scalar: Unicode.Scalar) -> Bool {
         let v = scalar.value
-        return v < 0x20 || v == 0x7F || (v >= 0x80 && v < 0xA0) || v == 0x2028 || v == 0x2029
+        return v < 0x20 || v == 0x7F || (v >= 0x80 && v < 0xA0) || v == 0x2028 || v == 0x2029 || v == 0xFFFE || v == 0xFFFF
     }
 
     private static func hex2(_ value: UInt32) -> String {

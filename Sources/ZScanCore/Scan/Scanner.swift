@@ -10,6 +10,8 @@ public struct Scanner: Sendable {
     public var rules: [Rule]
     /// Narrowing: findings are kept only when a process they concern matches every filter given.
     public var pattern: LinearRegex?
+    /// `zscan run`: only findings about these processes (what the command left behind).
+    public var onlyPids: Set<Int32>?
     /// Fields read whatever the rules need (cleanup's guards need owners and command lines).
     public var alsoRead: FieldSet = []
     public var ports: [Int]
@@ -94,6 +96,7 @@ public struct Scanner: Sendable {
             let held = socketPort.map { ports.contains($0) } ?? false
             if !held && !related.contains(where: { i in (processes[i].ports ?? []).contains(where: ports.contains) }) { return false }
         }
+        if let onlyPids, !related.contains(where: { onlyPids.contains(processes[$0].pid) }) { return false }
         if let whereCondition, !related.contains(where: { context.matches(whereCondition, .process($0)) }) { return false }
         return true
     }

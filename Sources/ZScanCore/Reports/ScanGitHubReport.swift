@@ -1,0 +1,72 @@
+/// The scan as GitHub Actions workflow commands (`--format github`, DESIGN §7): one annotation per
+/// finding, most severe first, then the cleanup actions and the summary as plain log lines.
+///
+///     ::error title=zscan zombie::sleep (4244) is a zombie; make (4000) has not reaped it%0Apid 4244  45s  Z  [sleep]
+///     ::notice title=zscan::3 more findings not shown as annotations (see the job summary / report)
+///     zscan cleanup: reaped  sleep (4244)  zombie  SIGCHLD to 4000
+///     zscan: 2 findings (2 errors, 0 warnings, 0 info) in 312 processes, 40 sockets · 12 ms
+///
+/// Severities map to `::error` / `::warning` / `::notice`. GitHub keeps at most 10 annotations of
+/// each kind per step and drops the rest silently, so at most `limit` of each are written and one
+/// final notice counts the others (the notices then keep a slot for it). Data is escaped per the
+/// workflow-command rules (`%`, CR, LF; in properties also `:` and `,`) after control characters
+/// are shown escaped, so a process name can neither end an annotation, forge a line in it, nor
+/// inject a command.
+/// The Markdown table for `$GITHUB_STEP_SUMMARY` is `ScanMarkdownSummary`.
+public struct ScanGitHubReport {
+    /// Annotations of one kind that GitHub shows per step.
+    public static let limit = 10
+
+    public let result: ScanResult
+
+    public init(result: ScanResult) {
+        self.result = result
+    }
+
+    public func render() -> String {
+        var lines: [String] = []
+        let ordered = ScanTextReport.groups(result.findings).flatMap(\.findings)
+        let counts = Dictionary(grouping: ordered, by: \.rule.severity).mapValues(\.count)
+        let overflows = counts[.error, default: 0] > Self.limit || counts[.warning, default: 0] > Self.limit
+            || counts[.info, default: 0] > Self.limit
+        var shown: [Severity: Int] = [:]
+        var hidden = 0
+        for finding in ordered {
+            let severity = finding.rule.severity
+            let limit = severity == .info && overflows ? Self.limit - 1 : Self.limit
+            guard shown[severity, default: 0] < limit else {
+                hidden += 1
+                continue
+            }
+            shown[severity, default: 0] += 1
+            lines.append(annotation(finding))
+        }
+        if hidden > 0 {
+            lines.append("::notice title=zscan::" + ReportWording.count(hidden, "more finding", "more findings")
+                + " not shown as annotations (see the job summary / report)")
+        }
+        let text = ScanTextReport(result: result, style: .plain, width: nil)
+        if !result.actions.isEmpty {
+            lines.append("zscan " + text.cleanupHeading())
+            lines += result.actions.map { "  " + ScanTextReport.actionLine($0) }
+        }
+        lines += result.errors.map { "zscan: warning: " + TerminalText.escape($0) }
+        lines.append("zscan: " + text.summaryLine())
+        if let failing = text.failingLine() { lines.append("zscan: " + failing) }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// `::error title=zscan RULE::MESSAGE%0ASUBJECT`: the subject line (pid, age, state, ports,
+    /// command) on the annotation's second line. Untrusted text is first shown escaped as in the
+    /// text report (a newline in a process name reads `\n`), so the only line break an annotation
+    /// holds is that one; the workflow encoding then makes it `%0A` and `%` `%25`.
+    func annotation(_ finding: Finding) -> String {
+        let command = switch finding.rule.severity {
+        case .error: "error"
+        case .warning: "warning"
+        case .info: "notice"
+        }
+        return "::" + command + " title=" + ReportEscaping.workflowProperty("zscan " + finding.rule.id) + "::"
+            + ReportEscaping.workflowData(TerminalText.escape(finding.message) + "\n" + ScanTextReport.subjectLine(finding))
+    }
+}

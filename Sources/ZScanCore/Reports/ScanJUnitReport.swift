@@ -1,0 +1,142 @@
+/// The scan as JUnit XML (`--format junit`, DESIGN §7) for CI test-report views, valid against the
+/// Jenkins `junit-10.xsd` (`Tests/Schemas/junit-10.xsd`).
+///
+///     <testsuites name="zscan" tests="6" failures="2" errors="0" time="0.012">
+///       <testsuite name="zscan.zombie" tests="1" failures="1" errors="0" skipped="0" time="0.000" timestamp="…" hostname="…">
+///         <testcase classname="zscan.zombie" name="zombie" time="0.000">
+///           <failure message="2 findings: sleep (4244) is a zombie; …" type="error">…</failure>
+///         </testcase>
+///       </testsuite>
+///     </testsuites>
+///
+/// - One `<testsuite>` per tag, one `<testcase>` per enabled rule, under its **first** tag only
+///   (rules without tags under `untagged`): a rule is one test, so the totals count rules and one
+///   finding never shows up as two failed tests. Suites keep the order in which rules name them.
+/// - A rule fails (`<failure type="SEVERITY">`) when `--fail-on` selects at least one of its findings
+///   (those in `result.failing`), so the report's failures agree with the exit status. The failure
+///   lists the selected findings; findings not selected (an `info` finding under the default
+///   `--fail-on error`, or one cleanup resolved) are listed in the test case's `<system-out>`, and a
+///   rule with only such findings passes. Each rule's cleanup actions follow its findings.
+/// - `errors` and `skipped` are 0: rules that did not run are not in the result. Problems that did
+///   not stop the scan go to the `<system-err>` of an extra, test-less suite named `zscan`.
+/// - The scan's time is on `<testsuites>`; rules are evaluated together, so suites and cases say 0.
+public struct ScanJUnitReport {
+    public let result: ScanResult
+
+    public init(result: ScanResult) {
+        self.result = result
+    }
+
+    /// A rule's test case: the findings `--fail-on` selected and the rest.
+    struct Case {
+        var rule: RuleSummary
+        var failing: [Finding] = []
+        var passing: [Finding] = []
+    }
+
+    struct Suite {
+        var tag: String
+        var cases: [Case] = []
+        var failures: Int { cases.count(where: { !$0.failing.isEmpty }) }
+    }
+
+    public func render() -> String {
+        let suites = suites()
+        let failures = suites.reduce(0) { $0 + $1.failures }
+        let tests = suites.reduce(0) { $0 + $1.cases.count }
+        var lines = [
+            #"<?xml version="1.0" encoding="UTF-8"?>"#,
+            "<testsuites name=\"zscan\" tests=\"\(tests)\" failures=\"\(failures)\" errors=\"0\" time=\"\(ReportWording.seconds(milliseconds: result.durationMs))\">",
+        ]
+        for suite in suites {
+            lines.append("  " + suiteTag(name: "zscan." + suite.tag, tests: suite.cases.count, failures: suite.failures) + ">")
+            for testCase in suite.cases { lines += caseLines(testCase, classname: "zscan." + suite.tag) }
+            lines.append("  </testsuite>")
+        }
+        if !result.errors.isEmpty {
+            lines.append("  " + suiteTag(name: "zscan", tests: 0, failures: 0) + ">")
+            lines.append("    <system-err>" + xmlLines(result.errors) + "</system-err>")
+            lines.append("  </testsuite>")
+        }
+        lines.append("</testsuites>")
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// Rules grouped by their first tag.
+    func suites() -> [Suite] {
+        let findings = Dictionary(grouping: result.findings, by: \.rule.id)
+        let failing = Dictionary(grouping: result.failing, by: \.rule.id)
+        var suites: [Suite] = []
+        for rule in result.reportedRules {
+            var testCase = Case(rule: rule)
+            // `failing` keeps the findings' order, so the next failing finding is usually the one.
+            let selected = failing[rule.id] ?? []
+            var next = 0
+            for finding in findings[rule.id] ?? [] {
+                if next < selected.count && selected[next] == finding {
+                    next += 1
+                    testCase.failing.append(finding)
+                } else if selected.contains(finding) {
+                    testCase.failing.append(finding)
+                } else {
+                    testCase.passing.append(finding)
+                }
+            }
+            let tag = rule.tags.first ?? "untagged"
+            if let i = suites.firstIndex(where: { $0.tag == tag }) {
+                suites[i].cases.append(testCase)
+            } else {
+                suites.append(Suite(tag: tag, cases: [testCase]))
+            }
+        }
+        return suites
+    }
+
+    private func suiteTag(name: String, tests: Int, failures: Int) -> String {
+        "<testsuite name=\"\(ReportEscaping.xml(name))\" tests=\"\(tests)\" failures=\"\(failures)\" errors=\"0\" skipped=\"0\" time=\"0.000\""
+            + " timestamp=\"\(ReportWording.timestamp(result.startedAt))\" hostname=\"\(ReportEscaping.xml(result.host.hostname))\""
+    }
+
+    private func caseLines(_ testCase: Case, classname: String) -> [String] {
+        let open = "    <testcase classname=\"\(ReportEscaping.xml(classname))\" name=\"\(ReportEscaping.xml(testCase.rule.id))\" time=\"0.000\""
+        let actions = result.actions.filter { $0.rule == testCase.rule.id }
+        if testCase.failing.isEmpty && testCase.passing.isEmpty { return [open + "/>"] }
+        var lines = [open + ">"]
+        if let first = testCase.failing.first {
+            let count = testCase.failing.count
+            let message = (count == 1 ? "" : "\(count) findings: ") + first.message
+            lines.append("      <failure message=\"\(ReportEscaping.xml(message))\" type=\"\(testCase.rule.severity.rawValue)\">"
+                + xmlLines(details(testCase.failing, actions: actions)) + "</failure>")
+        }
+        if !testCase.passing.isEmpty {
+            let note = actions.contains(where: \.outcome.resolves)
+                ? "not failing the run (resolved by cleanup, or not selected by --fail-on):" : "not selected by --fail-on:"
+            lines.append("      <system-out>" + xmlLines([note] + details(testCase.passing, actions: testCase.failing.isEmpty ? actions : []))
+                + "</system-out>")
+        }
+        lines.append("    </testcase>")
+        return lines
+    }
+
+    /// Element text: each line escaped on its own (a newline inside a line is shown as `\n`).
+    private func xmlLines(_ lines: [String]) -> String {
+        lines.map(ReportEscaping.xml).joined(separator: "\n")
+    }
+
+    /// Each finding's message and its subject line, the distinct hints, then the cleanup actions.
+    private func details(_ findings: [Finding], actions: [CleanupAction]) -> [String] {
+        var lines: [String] = []
+        for finding in findings {
+            lines.append(TerminalText.escape(finding.message))
+            lines.append("  " + ScanTextReport.subjectLine(finding))
+        }
+        var hints: [String] = []
+        for hint in findings.compactMap(\.hint) where !hints.contains(hint) { hints.append(hint) }
+        lines += hints.map { "hint: " + TerminalText.escape($0) }
+        if !actions.isEmpty {
+            lines.append(ScanTextReport(result: result, style: .plain, width: nil).cleanupHeading())
+            lines += actions.map { "  " + ScanTextReport.actionLine($0) }
+        }
+        return lines
+    }
+}

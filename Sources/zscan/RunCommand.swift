@@ -1,0 +1,50 @@
+import Glibc
+import ZScanCore
+import ZScanLinux
+
+/// `zscan run [options] -- CMD ARGS`: run a CI step or test command as a child subreaper, then
+/// report (and with `--cleanup` end) every process it left behind as `leaked_process`.
+enum RunCommand {
+    static let spec = CommandSpec(
+        name: "run",
+        abstract: "Run a command, then report (and with --cleanup end) what it left running.",
+        discussion: "zscan becomes a child subreaper, runs the command in its own process group with ZSCAN_RUN_ID in its environment, passes SIGINT, SIGTERM and SIGHUP on to it, and reaps what it adopts. When the command exits, zscan waits up to --settle for its leftovers to exit, then reports those still alive. The command's output passes through untouched; zscan's report goes to standard error (and --report files). Exits with the command's status, or 1 when the command succeeded and a finding is selected by --fail-on (default: error).",
+        usage: "[options] -- <command> [<argument> ...]",
+        options: ScanOptions.common + [
+            OptionSpec(long: "settle", value: "<duration>", help: "How long leftovers have to exit after the command does.", defaultText: "1s"),
+        ] + ScanOptions.cleanupOptions + [CommandSpec.help])
+
+    static func run(_ arguments: ParsedArguments) throws(CLIError) -> Int32 {
+        let command = arguments.positionals
+        guard !command.isEmpty else {
+            throw .usage(UsageError(message: "Missing the command to run (zscan run [options] -- <command> ...)", command: spec))
+        }
+        var options = try ScanOptions.parse(arguments, spec: spec)
+        let settleText = arguments.value("settle") ?? "1s"
+        guard let settle = Durations.seconds(settleText), settle >= 0, settle <= 600 else {
+            throw .usage(UsageError(message: "Invalid --settle '\(settleText)' (a duration such as 500ms or 2s, at most 10m)", command: spec))
+        }
+        // A leaked process is a leak whatever its CPU does: no sampling unless asked for.
+        if arguments.value("sample") == nil && options.environment["ZSCAN_SAMPLE"] == nil && options.config?.sample == nil {
+            options.sample = 0
+        }
+
+        let runner = CommandRunner(procRoot: options.procRoot)
+        do {
+            try runner.start(command, environment: options.environment)
+        } catch {
+            Output.err("zscan: \(error.description)\n")
+            return 127
+        }
+        let status = runner.wait()
+        let leftovers = runner.settle(seconds: settle)
+
+        options.scanner.onlyPids = leftovers
+        options.filters.append("run: \(command.joined(separator: " "))")
+        let (_, failed) = try options.scan(tracked: leftovers, reportFD: STDERR_FILENO)
+        // What cleanup ended was adopted by zscan: reap it rather than leave zombies to init.
+        runner.reapExited()
+        if status != 0 { return status }
+        return failed ? 1 : 0
+    }
+}

@@ -1,0 +1,300 @@
+import Foundation
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
+import XCTest
+@testable import ZScanCore
+
+/// The CI formats (JUnit, GitHub annotations and job summary, Prometheus) rendered from results
+/// built in code: counts, placement, escaping of hostile text, the annotation cap. Golden files
+/// are in `GoldenReportTests`; real runs and the external parsers in `ZScanCLITests.CIFormatTests`.
+final class CIReportTests: XCTestCase {
+    // MARK: - Escaping
+
+    func testXMLEscapingLeavesOnlyXML10Characters() {
+        XCTAssertEqual(ReportEscaping.xml(#"a&b<c>"d'"#), "a&amp;b&lt;c&gt;&quot;d&apos;")
+        XCTAssertEqual(ReportEscaping.xml("x]]>y"), "x]]&gt;y", "a CDATA end is harmless as escaped text")
+        XCTAssertEqual(ReportEscaping.xml("\u{0}\u{1}\u{1B}[31m\t\r\n\u{7F}\u{9B}"), #"\x00\x01\e[31m\t\r\n\x7f\x9b"#)
+        XCTAssertEqual(ReportEscaping.xml("\u{FFFE}\u{FFFF}\u{FFFD}é"), "\\u{fffe}\\u{ffff}\u{FFFD}é", "U+FFFD (bad UTF-8) is a legal character")
+        XCTAssertEqual(ReportEscaping.xml("plain text"), "plain text")
+    }
+
+    func testWorkflowCommandEscapingExactly() {
+        XCTAssertEqual(ReportEscaping.workflowData("100% done\r\nnext: a,b"), "100%25 done%0D%0Anext: a,b")
+        XCTAssertEqual(ReportEscaping.workflowProperty("zscan a:b,c%d\r\n"), "zscan a%3Ab%2Cc%25d%0D%0A")
+        XCTAssertEqual(ReportEscaping.workflowData("%0A stays literal"), "%250A stays literal", "an encoded-looking input is not decoded twice")
+        XCTAssertEqual(ReportEscaping.workflowData("\u{1B}[31mred\u{7}::warning::x"), #"\e[31mred\x07::warning::x"#)
+        XCTAssertEqual(ReportEscaping.workflowProperty("\u{1B}]8;;x\u{9C}"), #"\e]8;;x\x9c"#)
+    }
+
+    func testMarkdownCellEscaping() {
+        XCTAssertEqual(ReportEscaping.markdownCell("a | b\nc"), #"a \| b\nc"#)
+        XCTAssertEqual(ReportEscaping.markdownCell("<img src=x> & [x](y) `c` *e* ~s~ \\"),
+                       #"&lt;img src=x&gt; &amp; \[x\](y) \`c\` \*e\* \~s\~ \\"#)
+    }
+
+    func testPrometheusLabelEscaping() {
+        XCTAssertEqual(ReportEscaping.prometheusLabel("a\"b\\c\nd"), #"a\"b\\c\nd"#)
+        XCTAssertEqual(ReportEscaping.prometheusLabel("\u{1B}x\r"), #"\ex\r"#)
+    }
+
+    func testTimestampsAndDecimals() {
+        XCTAssertEqual(ReportWording.timestamp(0), "1970-01-01T00:00:00")
+        XCTAssertEqual(ReportWording.timestamp(951_782_400), "2000-02-29T00:00:00")
+        XCTAssertEqual(ReportWording.timestamp(1_700_003_600.25), "2023-11-14T23:13:20")
+        XCTAssertEqual(ReportWording.timestamp(4_102_444_799), "2099-12-31T23:59:59")
+        XCTAssertEqual(ReportWording.timestamp(-1), "1969-12-31T23:59:59")
+        XCTAssertEqual(ReportWording.seconds(milliseconds: 12.4), "0.012")
+        XCTAssertEqual(ReportWording.seconds(milliseconds: 61_234.5), "61.235")
+        XCTAssertEqual(ReportWording.decimal(0.0124, places: 6), "0.0124")
+        XCTAssertEqual(ReportWording.decimal(1_700_003_600.25, places: 3), "1700003600.25")
+        XCTAssertEqual(ReportWording.decimal(3, places: 6), "3")
+        XCTAssertEqual(ReportWording.decimal(0.0000004, places: 6), "0")
+    }
+
+    // MARK: - JUnit
+
+    func testJUnitOneCasePerRuleUnderItsFirstTag() {
+        let suites = ScanJUnitReport(result: GoldenFixture.result()).suites()
+        XCTAssertEqual(suites.map(\.tag), ["zombie", "orphan", "port", "pidfile", "hang", "leak"])
+        XCTAssertEqual(suites.flatMap(\.cases).map(\.rule.id), [
+            "zombie", "orphaned_dev_server", "port_held_by_stopped", "port_owner_unknown", "stale_pidfile", "cpu_hang", "leaked_process",
+        ])
+        XCTAssertFalse(suites.contains { $0.tag == "dev-server" }, "a rule sits under its first tag only")
+        // Failing per --fail-on after cleanup: zombie 4244 survived, the leak was denied.
+        XCTAssertEqual(suites.flatMap(\.cases).filter { !$0.failing.isEmpty }.map(\.rule.id), ["zombie", "leaked_process"])
+        let zombie = suites[0].cases[0]
+        XCTAssertEqual(zombie.failing.map(\.subject.kind), ["process"])
+        XCTAssertEqual(zombie.passing.count, 1, "the reaped zombie no longer fails")
+    }
+
+    func testJUnitCountsAgree() throws {
+        let xml = ScanJUnitReport(result: GoldenFixture.result()).render()
+        let doc = try XMLDocument(xmlString: xml)
+        let root = try XCTUnwrap(doc.rootElement())
+        XCTAssertEqual(root.name, "testsuites")
+        let suites = root.elements(forName: "testsuite")
+        XCTAssertEqual(suites.count, 7, "six tags and the scan's warnings")
+        var tests = 0, failures = 0
+        for suite in suites {
+            let cases = suite.elements(forName: "testcase")
+            XCTAssertEqual(Int(suite.attribute(forName: "tests")!.stringValue!), cases.count)
+            XCTAssertEqual(Int(suite.attribute(forName: "failures")!.stringValue!), cases.count { !$0.elements(forName: "failure").isEmpty })
+            XCTAssertEqual(suite.attribute(forName: "timestamp")?.stringValue, "2023-11-14T23:13:20")
+            XCTAssertEqual(suite.attribute(forName: "hostname")?.stringValue, "ci-runner")
+            for testCase in cases {
+                XCTAssertEqual(testCase.attribute(forName: "classname")?.stringValue, suite.attribute(forName: "name")?.stringValue)
+            }
+            tests += cases.count
+            failures += cases.count { !$0.elements(forName: "failure").isEmpty }
+        }
+        XCTAssertEqual(root.attribute(forName: "tests")?.stringValue, String(tests))
+        XCTAssertEqual(root.attribute(forName: "failures")?.stringValue, String(failures))
+        XCTAssertEqual(tests, GoldenFixture.rules.count)
+        XCTAssertEqual(failures, 2)
+        XCTAssertEqual(root.attribute(forName: "time")?.stringValue, "0.012")
+        let warnings = try XCTUnwrap(suites.last)
+        XCTAssertEqual(warnings.attribute(forName: "name")?.stringValue, "zscan")
+        XCTAssertEqual(warnings.elements(forName: "system-err").first?.stringValue, #"pidfiles: cannot read /var/run/x\e]0;pwned\x07.pid: permission denied"#)
+    }
+
+    func testJUnitCarriesHostileTextEscapedAndActionsWithTheirRule() throws {
+        let xml = ScanJUnitReport(result: GoldenFixture.result()).render()
+        XCTAssertFalse(xml.unicodeScalars.contains { ($0.value < 0x20 && $0 != "\n") || $0.value == 0xFFFE || $0.value == 0xFFFF })
+        XCTAssertFalse(xml.contains("]]>"))
+        let doc = try XMLDocument(xmlString: xml)
+        let leak = try XCTUnwrap(try doc.nodes(forXPath: "//testcase[@name='leaked_process']/failure").first as? XMLElement)
+        XCTAssertEqual(leak.attribute(forName: "type")?.stringValue, "error")
+        XCTAssertEqual(leak.attribute(forName: "message")?.stringValue, GoldenFixture.leakMessageShown)
+        let text = try XCTUnwrap(leak.stringValue)
+        XCTAssertTrue(text.contains("\n  denied  " + GoldenFixture.hostileNameShown + " (4400)  leaked_process  SIGTERM; operation not permitted"), text)
+        let zombieOut = try XCTUnwrap(try doc.nodes(forXPath: "//testcase[@name='zombie']/system-out").first?.stringValue)
+        XCTAssertTrue(zombieOut.hasPrefix("not failing the run (resolved by cleanup, or not selected by --fail-on):\n"), zombieOut)
+        let info = try XCTUnwrap(try doc.nodes(forXPath: "//testcase[@name='port_owner_unknown']/system-out").first?.stringValue)
+        XCTAssertTrue(info.hasPrefix("not selected by --fail-on:\nno visible process holds port 9090\n"), info)
+        XCTAssertTrue(try doc.nodes(forXPath: "//testcase[@name='cpu_hang']/*").isEmpty, "a rule that found nothing is a passing, empty case")
+    }
+
+    func testJUnitOfAnEmptyScan() {
+        let empty = ScanResult(host: HostInfo(hostname: "h"), startedAt: 0, durationMs: 0, scope: ScanScope(processes: 0, sockets: 0),
+                               rules: [], findings: [], failing: [])
+        XCTAssertEqual(ScanJUnitReport(result: empty).render(), """
+            <?xml version="1.0" encoding="UTF-8"?>
+            <testsuites name="zscan" tests="0" failures="0" errors="0" time="0.000">
+            </testsuites>
+
+            """)
+    }
+
+    // MARK: - GitHub
+
+    func testGitHubAnnotationsBySeverity() {
+        let lines = ScanGitHubReport(result: GoldenFixture.result()).render().split(separator: "\n").map(String.init)
+        let annotations = lines.filter { $0.hasPrefix("::") }
+        XCTAssertEqual(annotations.map { $0.prefix { $0 != " " } }, ["::error", "::error", "::error", "::error", "::error",
+                                                                    "::warning", "::warning", "::warning", "::notice"])
+        XCTAssertTrue(annotations.contains("::notice title=zscan port_owner_unknown::no visible process holds port 9090%0Atcp6  [::]:9090  LISTEN  owner not visible (permission denied)"))
+        XCTAssertTrue(lines.allSatisfy { $0.hasPrefix("::") || $0.hasPrefix("zscan") || $0.hasPrefix("  ") }, lines.joined(separator: "\n"))
+        XCTAssertFalse(lines.contains { $0.hasPrefix("::notice title=zscan::") }, "nothing hidden: no overflow notice")
+    }
+
+    func testGitHubCapsEachSeverityAndCountsTheRest() {
+        func render(errors: Int, warnings: Int, infos: Int) -> [String] {
+            var findings: [Finding] = []
+            for (rule, count) in [(GoldenFixture.leaked, errors), (ScanReportFixture.cpu, warnings), (ScanReportFixture.unknown, infos)] {
+                for i in 0..<count {
+                    let process = ProcessRecord(pid: Int32(5000 + findings.count), ppid: 1, name: "p\(i)", startTicks: 1)
+                    findings.append(Finding(rule: rule, message: "finding \(i)", hint: nil, subject: .process(process)))
+                }
+            }
+            let result = ScanResult(host: HostInfo(), startedAt: 0, durationMs: 1, scope: ScanScope(processes: 1, sockets: 0),
+                                    rules: GoldenFixture.rules, findings: findings, failing: findings)
+            return ScanGitHubReport(result: result).render().split(separator: "\n").map(String.init)
+        }
+        func count(_ lines: [String], _ prefix: String) -> Int { lines.count { $0.hasPrefix(prefix) } }
+
+        let many = render(errors: 25, warnings: 12, infos: 3)
+        XCTAssertEqual(count(many, "::error "), 10)
+        XCTAssertEqual(count(many, "::warning "), 10)
+        XCTAssertEqual(count(many, "::notice title=zscan port_owner_unknown::"), 3)
+        XCTAssertEqual(many.filter { $0.hasPrefix("::") }.last,
+                       "::notice title=zscan::17 more findings not shown as annotations (see the job summary / report)")
+        XCTAssertEqual(count(many, "::notice"), 4)
+        XCTAssertEqual(many.last, "zscan: failing: 40 findings selected by --fail-on")
+
+        // Eleven notices: nine fit beside the one that counts the rest.
+        let notices = render(errors: 0, warnings: 0, infos: 11)
+        XCTAssertEqual(count(notices, "::notice title=zscan port_owner_unknown::"), 9)
+        XCTAssertTrue(notices.contains("::notice title=zscan::2 more findings not shown as annotations (see the job summary / report)"))
+        XCTAssertEqual(count(notices, "::notice"), 10)
+
+        // Exactly at the limit: everything shown, no extra notice.
+        let full = render(errors: 10, warnings: 10, infos: 10)
+        XCTAssertEqual(count(full, "::"), 30)
+        XCTAssertFalse(full.contains { $0.hasPrefix("::notice title=zscan::") })
+
+        let one = render(errors: 11, warnings: 0, infos: 10)
+        XCTAssertEqual(count(one, "::notice title=zscan port_owner_unknown::"), 9, "the counting notice needs a slot of its own")
+        XCTAssertTrue(one.contains("::notice title=zscan::2 more findings not shown as annotations (see the job summary / report)"))
+    }
+
+    func testGitHubHostileFindingStaysOneAnnotation() {
+        let output = ScanGitHubReport(result: GoldenFixture.result()).render()
+        XCTAssertFalse(output.unicodeScalars.contains { ($0.value < 0x20 && $0 != "\n") || (0x7F..<0xA0).contains($0.value) })
+        let leak = output.split(separator: "\n").filter { $0.hasPrefix("::error title=zscan leaked_process::") }
+        XCTAssertEqual(leak.count, 1)
+        XCTAssertEqual(String(leak[0]), "::error title=zscan leaked_process::" + GoldenFixture.leakMessageShown.replacingOccurrences(of: "%", with: "%25")
+            + "%0Apid 4400  12s  S  :7000  sh -c echo\\x00\\e[2J]]> & <b>\"q\" 'a' 100%25 a,b:c | d\\r\\nforged\\x9b\\u{fffe}",
+            "untrusted CR/LF read \\r\\n as in the text report; the one %0A is zscan's own line break")
+        XCTAssertEqual(ScanGitHubReport(result: GoldenFixture.result()).annotation(GoldenFixture.leak()).components(separatedBy: "::").count, 3,
+                       "the message may hold '::' (it is data), but the command is one line")
+    }
+
+    // MARK: - Markdown summary
+
+    func testMarkdownSummaryRowsStayInTheirCells() {
+        let summary = ScanMarkdownSummary(result: GoldenFixture.result()).render()
+        let rows = summary.split(separator: "\n").filter { $0.hasPrefix("| ") }
+        XCTAssertEqual(rows.count, 2 + 9 + 2 + 8, "two headers, nine findings, two headers, eight actions")
+        for row in rows {
+            // Unescaped pipes delimit the cells: always 4 cells, 5 delimiters.
+            var delimiters = 0, escaped = false
+            for c in row {
+                if c == "|" && !escaped { delimiters += 1 }
+                escaped = c == "\\" && !escaped
+            }
+            XCTAssertEqual(delimiters, 5, String(row))
+        }
+        XCTAssertFalse(summary.contains("\u{1B}") || summary.contains("\r") || summary.contains("<b>"))
+    }
+
+    // MARK: - Prometheus
+
+    func testPrometheusEverySeriesZerosIncluded() {
+        let text = ScanPrometheusReport(result: GoldenFixture.result()).render()
+        let lines = Set(text.split(separator: "\n").map(String.init))
+        for rule in GoldenFixture.rules {
+            let count = GoldenFixture.result().findings.count { $0.rule.id == rule.id }
+            XCTAssertTrue(lines.contains("zscan_findings{rule=\"\(rule.id)\",severity=\"\(rule.severity.rawValue)\"} \(count)"), rule.id)
+        }
+        XCTAssertTrue(lines.contains("zscan_findings{rule=\"cpu_hang\",severity=\"warning\"} 0"))
+        for outcome in ActionOutcome.allCases {
+            let n = GoldenFixture.actions.count { $0.outcome == outcome }
+            XCTAssertTrue(lines.contains("zscan_cleanup_actions_total{outcome=\"\(outcome.rawValue)\"} \(n)"), outcome.rawValue)
+        }
+        XCTAssertTrue(lines.contains("zscan_processes 312"))
+        XCTAssertTrue(lines.contains("zscan_scan_duration_seconds 0.0124"))
+        XCTAssertTrue(lines.contains("zscan_build_info{version=\"\(ToolInfo.version)\"} 1"))
+        // Labels are rule, severity, outcome and version only: never a pid or a command line.
+        let labelNames = text.split(separator: "\n").filter { !$0.hasPrefix("#") && $0.contains("{") }.flatMap { line in
+            line.drop { $0 != "{" }.dropFirst().prefix { $0 != "}" }.split(separator: ",").map { String($0.prefix { $0 != "=" }) }
+        }
+        XCTAssertEqual(Set(labelNames), ["rule", "severity", "outcome", "version"])
+        XCTAssertFalse(text.contains("4242") || text.contains("uvicorn"))
+        XCTAssertTrue(text.split(separator: "\n").allSatisfy { !$0.hasPrefix("# TYPE") || $0.hasSuffix(" gauge") })
+    }
+
+    func testDryRunIsSaidInEveryFormatThatListsCleanup() {
+        var result = GoldenFixture.result()
+        result.dryRun = true
+        result.actions = result.actions.map { var a = $0; a.outcome = .planned; a.reason = nil; return a }
+        XCTAssertTrue(ScanJUnitReport(result: result).render().contains("cleanup (dry run: nothing was signalled):\n  planned  "))
+        XCTAssertTrue(ScanGitHubReport(result: result).render().contains("\nzscan cleanup (dry run: nothing was signalled):\n  planned  "))
+        XCTAssertTrue(ScanMarkdownSummary(result: result).render().contains("cleanup (dry run: nothing was signalled):\n\n| outcome |"))
+        XCTAssertTrue(ScanPrometheusReport(result: result).render().contains("zscan_cleanup_actions_total{outcome=\"planned\"} 8\n"))
+    }
+}
+
+/// `ScanReportFixture`'s scan after a cleanup, plus a leaked process whose name and command line are
+/// as hostile as a process can make them: the one result every golden file is rendered from.
+enum GoldenFixture {
+    static let leaked = RuleSummary(
+        id: "leaked_process", title: "Leaked process", severity: .error, tags: ["leak"], subject: "process", action: .terminateTree)
+    static let rules = ScanReportFixture.rules + [leaked]
+
+    /// ESC colour, CDATA end, C0 controls, `%`, `|`, `,`, and U+FFFD where bad UTF-8 was.
+    static let hostileName = "\u{1B}[31m]]>\u{1}\r\n%|,\u{FFFD}"
+    static let hostileNameShown = #"\e[31m]]>\x01\r\n%|,"# + "\u{FFFD}"
+    static let hostileCommand = "sh -c echo\u{0}\u{1B}[2J]]> & <b>\"q\" 'a' 100% a,b:c | d\r\nforged\u{9B}\u{FFFE}"
+    static let leakMessage = "\(hostileName) (4400) outlived the test run: \(hostileCommand)"
+    static let leakMessageShown = #"\e[31m]]>\x01\r\n%|,"# + "\u{FFFD}" + #" (4400) outlived the test run: sh -c echo\x00\e[2J]]> & <b>"q" 'a' 100% a,b:c | d\r\nforged\x9b\u{fffe}"#
+
+    static func leak() -> Finding {
+        let process = ProcessRecord(pid: 4400, ppid: 1, pgid: 4400, sid: 4400, state: "S", name: hostileName, cmdline: hostileCommand,
+                                    user: "ci", uid: 1001, startTicks: 9500, age: 12, ports: [7000])
+        return Finding(rule: leaked, message: leakMessage, hint: "end it: zscan --cleanup --only leaked_process", subject: .process(process))
+    }
+
+    static let actions: [CleanupAction] = [
+        CleanupAction(rule: "orphaned_dev_server", action: .terminateTree, process: ProcessIdentity(pid: 4242, startTicks: 8000),
+                      name: "uvicorn", cmdline: ScanReportFixture.longCommand, steps: ["SIGTERM", "waited 0.2s"], outcome: .terminated),
+        CleanupAction(rule: "orphaned_dev_server", action: .terminateTree, process: ProcessIdentity(pid: 4300, startTicks: 7000),
+                      name: "node", steps: ["SIGTERM", "waited 5s", "SIGKILL"], outcome: .killed),
+        CleanupAction(rule: "zombie", action: .reap, process: ProcessIdentity(pid: 4243, startTicks: 9000), name: "\u{1B}[31mx\ny",
+                      steps: ["SIGCHLD to 4000"], outcome: .reaped),
+        CleanupAction(rule: "zombie", action: .reap, process: ProcessIdentity(pid: 4244, startTicks: 9002), name: "sleep",
+                      steps: ["SIGCHLD to 4000", "waited 5s"], outcome: .survived, reason: "its parent does not reap it"),
+        CleanupAction(rule: "port_held_by_stopped", action: .terminate, process: ProcessIdentity(pid: 4250, startTicks: 6000),
+                      name: "node", outcome: .alreadyGone, reason: "exited before it was signalled"),
+        CleanupAction(rule: "port_held_by_stopped", action: .terminate, process: ProcessIdentity(pid: 4251, startTicks: 6000),
+                      name: "node", outcome: .protected, reason: "protected: cmdline contains 'server.js'"),
+        CleanupAction(rule: "stale_pidfile", action: .removeFile, process: nil, name: "worker.pid", path: "/tmp/worker.pid",
+                      steps: ["unlink"], outcome: .removed),
+        CleanupAction(rule: "leaked_process", action: .terminateTree, process: ProcessIdentity(pid: 4400, startTicks: 9500),
+                      name: hostileName, cmdline: hostileCommand, steps: ["SIGTERM"], outcome: .denied, reason: "operation not permitted"),
+    ]
+
+    static func result() -> ScanResult {
+        var result = ScanReportFixture.result()
+        result.rules = rules
+        result.findings.append(leak())
+        result.failing = result.findings.filter { finding in
+            finding.rule.severity == .error && !actions.contains { action in
+                guard action.outcome.resolves, action.rule == finding.rule.id, case .process(let p) = finding.subject else { return false }
+                return action.process == p.identity
+            }
+        }
+        result.actions = actions
+        return result
+    }
+}

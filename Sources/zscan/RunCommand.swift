@@ -40,6 +40,8 @@ enum RunCommand {
         let leftovers = runner.settle(seconds: settle)
 
         options.scanner.onlyPids = leftovers
+        // A leak report says what leaked and which ports it holds.
+        options.scanner.alsoRead.formUnion([.cmdline, .fds, .listeners])
         options.filters.append("run: \(command.joined(separator: " "))")
         let (_, failed) = try options.scan(tracked: leftovers, reportFD: STDERR_FILENO)
         // What cleanup ended was adopted by zscan: reap it rather than leave zombies to init.

@@ -151,9 +151,13 @@ struct ScanOptions {
             rules: Scanner.select(ruleSet.rules, only: only, skip: skip), pattern: pattern, ports: ports,
             whereCondition: whereCondition, allow: allow,
             onlyUID: uid == 0 || arguments.has("all-users") || from != nil ? nil : uid)
+        if baseline != nil {
+            // A leak report says what leaked: its command line.
+            scanner.alsoRead.insert(.cmdline)
+        }
         if cleanup {
             // The guards judge owners and what `protect` mentions; reports name targets by command line.
-            scanner.alsoRead = protect.reduce(into: [.status, .cmdline]) { $0.formUnion($1.needs) }
+            scanner.alsoRead.formUnion(protect.reduce(into: [.status, .cmdline]) { $0.formUnion($1.needs) })
         }
         var filters: [String] = []
         if let text = arguments.value("pattern") { filters.append("pattern: \(text)") }

@@ -114,6 +114,23 @@ final class RunTests: XCTestCase {
         XCTAssertEqual(process.terminationStatus, 42, "the command's trap did not run")
     }
 
+    /// Against a baseline, the shell running zscan started after the snapshot but is not a leak.
+    func testTheShellRunningZscanIsNeverNew() throws {
+        let before = FileManager.default.temporaryDirectory.appendingPathComponent("\(marker)-before.json").path
+        defer { try? FileManager.default.removeItem(atPath: before) }
+        XCTAssertEqual(try runCapturing(Products.path("zscan"), ["snapshot", "-o", before]).status, 0)
+        let script = "\"$0\" --baseline \"$1\" --only leak --where \"cmdline contains '$2'\" --format json; : $2"
+        let result = try runCapturing("/bin/sh", ["-c", script, Products.path("zscan"), before, marker])
+        let findings = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])["findings"] as? [Any]
+        XCTAssertEqual(findings?.count, 0, "zscan's own parent shell was reported: \(result.stdout)")
+        XCTAssertEqual(result.status, 0)
+        // A process started after the baseline that is not an ancestor of zscan is new.
+        let later = try FixtureProcess(["sleep"])
+        defer { later.stop() }
+        let outside = try runCapturing(Products.path("zscan"), ["--baseline", before, "--only", "leak", "--where", "pid == \(later.pid)", "--format", "json"])
+        XCTAssertEqual(outside.status, 1, "a process started after the baseline is new: \(outside.stdout)")
+    }
+
     func testUsage() throws {
         let result = try runCapturing(Products.path("zscan"), ["run"])
         XCTAssertEqual(result.status, 2)

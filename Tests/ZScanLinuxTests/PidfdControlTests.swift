@@ -24,7 +24,9 @@ final class PidfdControlTests: XCTestCase {
         XCTAssertEqual(control.state(of: impostor), nil)
         guard case let .attached(handle) = control.attach(seen) else { return XCTFail("could not attach to the fixture") }
         defer { control.release(handle) }
-        XCTAssertEqual(control.state(of: seen), "S")
+        // Sleeping, or for a moment running (R) on a busy machine: alive, and not a zombie.
+        let state = control.state(of: seen)
+        XCTAssertTrue(state == "S" || state == "R", "state \(state ?? "nil")")
         XCTAssertEqual(control.waitForExit([handle], seconds: 0.05), [], "a sleeping fixture has not exited")
 
         XCTAssertEqual(control.send(.term, to: handle), .sent)

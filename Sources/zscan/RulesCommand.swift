@@ -12,6 +12,7 @@ enum RulesCommand {
         options: [
             OptionSpec(long: "rules", value: "<path>", help: "More rule files or directories.", repeatable: true),
             OptionSpec(long: "config", value: "<file>", help: "Config file.", defaultText: ".zscan.json5 if present"),
+            OptionSpec(long: "markdown", help: "list: a Markdown table (what scripts/rules-table puts in README.md)."),
             CommandSpec.help,
         ])
 
@@ -26,6 +27,10 @@ enum RulesCommand {
         case "list":
             guard rest.isEmpty else { throw .usage(UsageError(message: "Unexpected argument '\(rest[0])'", command: spec)) }
             let set = try RuleFiles.load(paths: paths, edits: config?.edits ?? [])
+            if arguments.has("markdown") {
+                Output.out(markdown(set.rules))
+                return 0
+            }
             var rows = [["ID", "SEVERITY", "SUBJECT", "TAGS", "ENABLED", "TITLE"]]
             for rule in set.rules {
                 rows.append([rule.id, rule.summary.severity.rawValue, rule.summary.subject, rule.summary.tags.joined(separator: ","),
@@ -58,6 +63,20 @@ enum RulesCommand {
         }
     }
 
+    /// The rules as a Markdown table: id, severity, tags, title, what `--cleanup` does, condition.
+    static func markdown(_ rules: [Rule]) -> String {
+        func cell(_ text: String) -> String {
+            TerminalText.escape(text).replacingPipes()
+        }
+        var out = "| rule | severity | tags | finds | `--cleanup` | fires when |\n|---|---|---|---|---|---|\n"
+        for rule in rules {
+            let s = rule.summary
+            let action = s.action == .none ? "—" : "`\(s.action.rawValue)`"
+            out += "| `\(s.id)` | \(s.severity.rawValue) | \(s.tags.joined(separator: ", ")) | \(cell(s.title)) | \(action) | `\(cell(rule.when))` |\n"
+        }
+        return out
+    }
+
     static func explain(_ rule: Rule, source: [UInt8]) -> String {
         let s = rule.summary
         var out = "\(s.id): \(TerminalText.escape(s.title))\n"
@@ -76,6 +95,15 @@ enum RulesCommand {
         }
         for example in rule.examples.match { out += "  matches   \(text(example))\n" }
         for example in rule.examples.noMatch { out += "  not       \(text(example))\n" }
+        return out
+    }
+}
+
+private extension String {
+    /// A `|` would end a Markdown table cell.
+    func replacingPipes() -> String {
+        var out = ""
+        for character in self { out += character == "|" ? "\\|" : String(character) }
         return out
     }
 }

@@ -260,3 +260,19 @@ final class CLITests: XCTestCase {
         return bound ? Int32(UInt16(bigEndian: address.sin_port)) : nil
     }
 }
+
+/// README's table of built-in rules is generated (scripts/rules-table); it must match the rules.
+final class ReadmeRulesTableTests: XCTestCase {
+    func testReadmeRulesTableIsCurrent() throws {
+        let readme = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("README.md")
+        let text = try String(contentsOf: readme, encoding: .utf8)
+        let begin = "<!-- rules-table:begin (scripts/rules-table) -->\n"
+        let parts = text.components(separatedBy: begin)
+        XCTAssertEqual(parts.count, 2, "README.md needs exactly one rules-table block")
+        let table = try XCTUnwrap(parts.last?.components(separatedBy: "\n<!-- rules-table:end -->").first)
+        let current = try runCapturing(Products.path("zscan"), ["rules", "list", "--markdown"])
+        XCTAssertEqual(current.status, 0)
+        XCTAssertEqual(table + "\n", current.stdout, "README's rules table is stale: run scripts/rules-table")
+    }
+}

@@ -16,6 +16,8 @@ public final class CommandRunner {
     private var childStatus: Int32?
     private var handled = sigset_t()
     private var ownsTerminal = false
+    /// When the command started (clock ticks after boot): nothing older can carry the cookie.
+    private var startTicks: UInt64 = 0
 
     public struct Failure: Error, CustomStringConvertible {
         public let description: String
@@ -64,6 +66,10 @@ public final class CommandRunner {
             throw Failure(description: "cannot run \(command[0]): \(String(cString: strerror(result)))")
         }
         child = pid
+        let file = ProcFile(capacity: 1024)
+        if let n = try? file.read("\(procRoot)/\(pid)/stat"), let fields = file.parse(n, { StatParser.parse($0) }) {
+            startTicks = fields.startTicks
+        }
         if isatty(STDIN_FILENO) == 1 && tcgetpgrp(STDIN_FILENO) == getpgrp() {
             ownsTerminal = tcsetpgrp(STDIN_FILENO, pid) == 0
         }
@@ -119,7 +125,9 @@ public final class CommandRunner {
         }
         let cookie = Array("\(EvaluationContext.runCookie)=\(runID)".utf8) + [0]
         let file = ProcFile(capacity: 64 * 1024)
-        for process in snapshot.processes where !found.contains(process.pid) && process.pid != me && !process.kernelThread {
+        // Only processes started since the command can carry its cookie: one environ read each.
+        for process in snapshot.processes where process.startTicks >= startTicks && !found.contains(process.pid)
+            && process.pid != me && !process.kernelThread {
             guard let n = try? file.read("\(procRoot)/\(process.pid)/environ") else { continue }
             if CommandRunner.holds(cookie, file.buffer, count: n) { found.insert(process.pid) }
         }

@@ -53,19 +53,28 @@ public struct CleanupExecutor {
                       cmdline: member.cmdline, steps: steps, outcome: outcome, reason: reason)
     }
 
-    /// Guards a process first seen during a rescan: judged in the scan's snapshot when it was
-    /// there, else in that snapshot with it added (so `parent` and the ancestor chain still resolve).
-    private func guardReason(_ process: ProcessRecord) -> String? {
-        if let index = context.pidIndex[process.pid], context.snapshot.processes[index].identity == process.identity {
-            return cleanupGuard.reason(for: index, in: context)
+    /// Guards processes first seen during a rescan: judged in the scan's snapshot when they were
+    /// there, else in that snapshot with them added (so `parent` and the ancestor chain resolve).
+    private func guardReasons(_ processes: [ProcessRecord]) -> [String?] {
+        func seen(_ p: ProcessRecord) -> Int? {
+            context.pidIndex[p.pid].flatMap { context.snapshot.processes[$0].identity == p.identity ? $0 : nil }
         }
-        var snapshot = context.snapshot
-        snapshot.processes.removeAll { $0.pid == process.pid }
-        snapshot.processes.append(process)
-        snapshot.link()
-        let extended = EvaluationContext(snapshot: snapshot)
-        guard let index = extended.pidIndex[process.pid] else { return "not found again" }
-        return cleanupGuard.reason(for: index, in: extended)
+        // Processes the scan never saw join its snapshot together, linked once per rescan.
+        let unseen = processes.filter { seen($0) == nil }
+        var extended = context
+        if !unseen.isEmpty {
+            let replaced = Set(unseen.map(\.pid))
+            var snapshot = context.snapshot
+            snapshot.processes.removeAll { replaced.contains($0.pid) }
+            snapshot.processes += unseen
+            snapshot.link()
+            extended = EvaluationContext(snapshot: snapshot)
+        }
+        return processes.map { process in
+            if let index = seen(process) { return cleanupGuard.reason(for: index, in: context) }
+            guard let index = extended.pidIndex[process.pid] else { return "not found again" }
+            return cleanupGuard.reason(for: index, in: extended)
+        }
     }
 
     /// One terminate or terminate_tree item in progress: who is in it (leaves first), their
@@ -128,9 +137,9 @@ public struct CleanupExecutor {
         func takeNewChildren(step: String) -> [ProcessHandle] {
             let known = Set(batch.order).union(plannedElsewhere)
             let fresh = control.children(of: Set(batch.handles.map(\.identity))).filter { !known.contains($0.identity) }
-            return fresh.compactMap { process in
+            return zip(fresh, guardReasons(fresh)).compactMap { process, reason in
                 take(CleanupPlan.Member(identity: process.identity, name: process.name, cmdline: process.cmdline,
-                                        state: process.state, protected: guardReason(process)),
+                                        state: process.state, protected: reason),
                      step: step, front: true)
             }
         }

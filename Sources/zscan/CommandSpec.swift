@@ -1,3 +1,5 @@
+import ZScanCore
+
 /// What a command accepts, and the help text generated from it in swift-argument-parser's shape.
 struct OptionSpec: Sendable {
     var long: String
@@ -18,6 +20,8 @@ struct CommandSpec: Sendable {
     var usage: String
     var options: [OptionSpec]
     var subcommands: [(name: String, abstract: String)] = []
+    /// Command lines worth copying, each with what it does.
+    var examples: [(command: String, does: String)] = []
 
     static let help = OptionSpec(long: "help", short: "h", help: "Show help information.")
 
@@ -30,7 +34,7 @@ struct CommandSpec: Sendable {
     var helpText: String {
         var out = CommandSpec.wrap("OVERVIEW: \(abstract)", width: 80, indent: "")
         if let discussion { out += "\n" + CommandSpec.wrap(discussion, width: 80, indent: "") }
-        out += "\nUSAGE: \(commandPath)\(usage.isEmpty ? "" : " " + usage)\n"
+        out += "\n" + usageText(prefix: "USAGE: ")
         if !arguments.isEmpty {
             out += "\nARGUMENTS:\n"
             for argument in arguments { out += CommandSpec.row(argument.name, argument.help) }
@@ -48,34 +52,60 @@ struct CommandSpec: Sendable {
             for sub in subcommands { out += CommandSpec.row(sub.name, sub.abstract) }
             out += "\n  See 'zscan help <subcommand>' for detailed help.\n"
         }
+        if !examples.isEmpty {
+            out += "\nEXAMPLES:\n"
+            // Descriptions in a column after the commands when the commands are short enough,
+            // otherwise each under its command.
+            let column = examples.map { $0.command.count + 4 }.max()!
+            for example in examples {
+                let head = "  " + example.command
+                out += column <= 40
+                    ? head + String(repeating: " ", count: column - head.count)
+                        + CommandSpec.wrap(example.does, width: 80 - column, indent: String(repeating: " ", count: column))
+                    : head + "\n      " + CommandSpec.wrap(example.does, width: 74, indent: "      ")
+            }
+        }
         return out
     }
 
-    /// Words of `text` in lines of at most `width` columns.
-    static func lines(_ text: String, width: Int) -> [String] {
-        var lines: [String] = []
-        var current = ""
-        for word in text.split(separator: " ") {
-            if !current.isEmpty && current.count + 1 + word.count > width {
-                lines.append(current)
-                current = String(word)
+    /// `prefix` and the usage line, wrapped at 80 columns with continuation lines aligned after
+    /// the command's name; a bracketed group (`[--rules <path> ...]`) is never split.
+    func usageText(prefix: String) -> String {
+        let head = prefix + commandPath
+        var words: [String] = []
+        var depth = 0
+        for character in usage {
+            if character == " " && depth == 0 {
+                if !(words.last?.isEmpty ?? true) { words.append("") }
+                continue
+            }
+            if words.isEmpty { words.append("") }
+            if "[<".contains(character) { depth += 1 }
+            if "]>".contains(character) { depth = max(0, depth - 1) }
+            words[words.count - 1].append(character)
+        }
+        let indent = String(repeating: " ", count: head.count + 1)
+        var lines = [head]
+        for word in words where !word.isEmpty {
+            let line = lines[lines.count - 1]
+            if line.count + 1 + word.count > 80 && line.count > head.count {
+                lines.append(indent + word)
             } else {
-                current += current.isEmpty ? String(word) : " " + word
+                lines[lines.count - 1] += " " + word
             }
         }
-        if !current.isEmpty { lines.append(current) }
-        return lines
+        return lines.joined(separator: "\n") + "\n"
     }
 
     /// A paragraph wrapped at `width`, each line after the first indented by `indent`.
     static func wrap(_ text: String, width: Int, indent: String) -> String {
-        lines(text, width: width).enumerated().map { ($0.offset == 0 ? "" : indent) + $0.element + "\n" }.joined()
+        TerminalText.wrap(text, width: width).enumerated().map { ($0.offset == 0 ? "" : indent) + $0.element + "\n" }.joined()
     }
 
     /// `  label   text`, the text starting at column 26 and wrapped at 80 like swift-argument-parser.
     static func row(_ label: String, _ text: String) -> String {
         let indent = String(repeating: " ", count: 26)
-        let lines = lines(text, width: 54)
+        let lines = TerminalText.wrap(text, width: 54)
         let head = "  " + label
         var out = head.count <= 24
             ? head + String(repeating: " ", count: 26 - head.count) + (lines.first ?? "") + "\n"

@@ -26,8 +26,12 @@ enum Output {
     static func out(_ text: String) { write(Array(text.utf8)) }
     static func err(_ text: String) { write(Array(text.utf8), to: STDERR_FILENO) }
 
-    /// Columns of the terminal on `fd`, or nil when it is not a terminal.
-    static func terminalWidth(_ fd: Int32 = STDOUT_FILENO) -> Int? { Terminal.columns(fd) }
+    /// Columns to fit text into: `COLUMNS` when it is a positive number (as `ps` does, so
+    /// `COLUMNS=80 zscan | less` fits), else the width of the terminal on `fd`, else nil (no limit).
+    static func terminalWidth(_ fd: Int32 = STDOUT_FILENO) -> Int? {
+        if let value = getenv("COLUMNS"), let columns = Int(String(cString: value)), columns > 0 { return columns }
+        return Terminal.columns(fd)
+    }
 
     /// Appends `bytes` to `path` through an `O_APPEND` descriptor (every write lands at the end),
     /// creating the file if needed; what the file held stays.

@@ -4,7 +4,7 @@ struct UsageError: Error, Sendable {
     var command: CommandSpec
 
     var text: String {
-        "Error: \(message)\nUsage: \(command.commandPath)\(command.usage.isEmpty ? "" : " " + command.usage)\n"
+        "Error: \(message)\n" + command.usageText(prefix: "Usage: ")
             + "  See '\(command.commandPath) --help' for more information.\n"
     }
 }

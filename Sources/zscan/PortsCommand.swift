@@ -16,6 +16,11 @@ enum PortsCommand {
             OptionSpec(long: "udp", help: "Only UDP sockets."),
             ProcRoot.option,
             CommandSpec.help,
+        ],
+        examples: [
+            ("zscan ports", "Every listening port and every process holding it."),
+            ("zscan ports 8001 || echo free", "Who holds port 8001; exit 0 when nobody does."),
+            ("zscan --dry-run --port 8001", "What cleanup would end to free it (if its holder is stopped or orphaned)."),
         ])
 
     static func run(_ arguments: ParsedArguments) throws(CLIError) -> Int32 {

@@ -4,26 +4,43 @@ import ZScanCore
 /// Finds and loads rule files: the built-ins, the config's, then `--rules` (files or
 /// directories of `*.json5`), so a user rule with a built-in id replaces it.
 enum RuleFiles {
+    /// The files named, and the `*.json5` files of the directories named, each read once however
+    /// often it is named (`rules check rules/ rules/web.json5`, a config's path given again).
     static func sources(paths: [String]) throws(CLIError) -> [RuleSource] {
         var sources: [RuleSource] = []
+        var seen: Set<FileIdentity> = []
+        func add(_ name: String, _ path: String) throws(CLIError) {
+            var info = stat()
+            if stat(path, &info) == 0, !seen.insert(FileIdentity(device: info.st_dev, inode: info.st_ino)).inserted { return }
+            sources.append(RuleSource(name: name, bytes: try read(path)))
+        }
         for path in paths {
             var info = stat()
             guard stat(path, &info) == 0 else { throw .failure("cannot read rules \(path): \(String(cString: strerror(errno)))") }
             if (info.st_mode & S_IFMT) == S_IFDIR {
                 for name in try list(directory: path) where name.hasSuffix(".json5") {
-                    sources.append(RuleSource(name: "\(path.hasSuffix("/") ? String(path.dropLast()) : path)/\(name)", bytes: try read(path + "/" + name)))
+                    try add("\(path.hasSuffix("/") ? String(path.dropLast()) : path)/\(name)", path + "/" + name)
                 }
             } else {
-                sources.append(RuleSource(name: path, bytes: try read(path)))
+                try add(path, path)
             }
         }
         return sources
     }
 
+    private struct FileIdentity: Hashable {
+        var device: UInt
+        var inode: UInt
+    }
+
     static func load(paths: [String], edits: [ScopeEdit], keepExamples: Bool = true) throws(CLIError) -> RuleSet {
         do {
             return try RuleLoader.load(BuiltinRules.sources + sources(paths: paths), edits: edits, keepExamples: keepExamples)
-        } catch let error as RuleLoadError {
+        } catch var error as RuleLoadError {
+            // A config's edits (an unknown threshold) point into the config, which is no rule source.
+            for diagnostic in error.diagnostics where error.sources[diagnostic.file] == nil {
+                error.sources[diagnostic.file] = try? read(diagnostic.file)
+            }
             throw .failure(error.rendered, plain: true)
         } catch let error as CLIError {
             throw error

@@ -12,7 +12,12 @@ enum RunCommand {
         usage: "[options] -- <command> [<argument> ...]",
         options: ScanOptions.common + [
             OptionSpec(long: "settle", value: "<duration>", help: "How long leftovers have to exit after the command does.", defaultText: "1s"),
-        ] + ScanOptions.cleanupOptions + [CommandSpec.help])
+        ] + ScanOptions.cleanupOptions + [CommandSpec.help],
+        examples: [
+            ("zscan run -- npm test", "Run the tests, then report what they left running."),
+            ("zscan run --cleanup --fail-on leak -- pytest", "... end the leftovers; exit 1 only if one survives."),
+            ("zscan run --report junit=zscan.xml -- make test", "Also write a JUnit report for the CI's test view."),
+        ])
 
     static func run(_ arguments: ParsedArguments) throws(CLIError) -> Int32 {
         let command = arguments.positionals

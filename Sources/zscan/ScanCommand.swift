@@ -11,7 +11,15 @@ enum ScanCommand {
         usage: "[--rules <path> ...] [--only <sel>] [--skip <sel>] [--fail-on <sel>] [--format <format>] [options]",
         options: ScanOptions.common + [
             OptionSpec(long: "from", value: "<file>", help: "Evaluate a saved snapshot instead of this machine."),
-        ] + ScanOptions.cleanupOptions + [CommandSpec.help])
+        ] + ScanOptions.cleanupOptions + [CommandSpec.help],
+        examples: [
+            ("zscan --fail-on zombie,orphan --skip hang", "Exit 1 only for zombies and orphans; no 1s CPU sample."),
+            ("zscan --format json --report junit=zscan.xml", "JSON on standard output, JUnit in a file."),
+            ("zscan --dry-run --port 8001", "What cleanup would do to free port 8001; changes nothing."),
+            ("zscan --cleanup --pattern uvicorn", "End the uvicorn processes the rules found (guarded)."),
+            ("zscan --baseline before.json --only leak", "What was started since 'zscan snapshot -o before.json'."),
+            ("zscan --pidfiles '/run/*.pid'", "Also check PID files for dead or reused pids."),
+        ])
 
     static func run(_ arguments: ParsedArguments) throws(CLIError) -> Int32 {
         if let extra = arguments.positionals.first {

@@ -35,7 +35,7 @@ struct ScanOptions {
         OptionSpec(long: "fail-on", value: "<sel>", help: "Findings that make the exit status 1.", defaultText: "error", repeatable: true),
         OptionSpec(long: "format", value: "<format>", help: "Report format: \(ReportOutput.formatList).", defaultText: "text; github in GitHub Actions"),
         OptionSpec(long: "report", value: "<fmt=path>", help: "Also write a report to a file, e.g. json=zscan.json.", repeatable: true),
-        OptionSpec(long: "pattern", value: "<regex>", help: "Only findings about processes whose command line matches."),
+        OptionSpec(long: "pattern", value: "<regex>", help: "Only findings about processes whose command line matches (and PID files whose path does)."),
         OptionSpec(long: "port", value: "<port>", help: "Only findings about these ports.", repeatable: true),
         OptionSpec(long: "where", value: "<expr>", help: "Only findings about processes for which this condition holds."),
         OptionSpec(long: "pidfiles", value: "<glob>", help: "PID files to check for staleness.", repeatable: true),

@@ -17,6 +17,11 @@ enum SnapshotCommand {
                 defaultText: "standard"),
             ProcRoot.option,
             CommandSpec.help,
+        ],
+        examples: [
+            ("zscan snapshot -o before.json", "Record what runs now (at the start of a CI job)."),
+            ("zscan --baseline before.json --only leak", "Later: what was started since and still runs."),
+            ("zscan --from before.json", "Run the rules on the saved snapshot instead of this machine."),
         ])
 
     static func run(_ arguments: ParsedArguments) throws(CLIError) -> Int32 {

@@ -19,6 +19,15 @@ enum ZScanCommand {
             ("ports", PortsCommand.spec.abstract),
             ("version", "Show the version."),
             ("help", "Show subcommand help information."),
+        ],
+        examples: [
+            ("zscan", "Scan this machine with the built-in rules."),
+            ("zscan --fail-on zombie", "In CI: exit 1 only when there is a zombie."),
+            ("zscan --dry-run --pattern uvicorn", "What cleanup would end; signals nothing."),
+            ("zscan --cleanup --pattern uvicorn", "End leftover uvicorn servers (guarded)."),
+            ("zscan run -- npm test", "Report what the tests left running."),
+            ("zscan ports 8001", "Who holds port 8001."),
+            ("zscan rules explain zombie", "What a rule finds and how cleanup ends it."),
         ])
 
     static let commands: [String: (spec: CommandSpec, run: @Sendable (ParsedArguments) throws(CLIError) -> Int32)] = [

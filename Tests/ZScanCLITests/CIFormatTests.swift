@@ -27,8 +27,7 @@ final class CIFormatTests: XCTestCase {
 
     /// zscan with the environment of this test minus anything that picks a format or a summary.
     func zscan(_ arguments: [String], environment extra: [String: String] = [:]) throws -> ToolResult {
-        var environment = ProcessInfo.processInfo.environment
-        for key in ["ZSCAN_FORMAT", "GITHUB_ACTIONS", "GITHUB_STEP_SUMMARY", "NO_COLOR", "FORCE_COLOR"] { environment[key] = nil }
+        var environment = neutralEnvironment
         environment.merge(extra) { $1 }
         let result = try runCapturing(Products.path("zscan"), arguments, environment: environment)
         XCTAssertNotEqual(result.status, 2, result.stderr)

@@ -36,6 +36,15 @@ final class CLITests: XCTestCase {
 
               See 'zscan help <subcommand>' for detailed help.
 
+            EXAMPLES:
+              zscan                              Scan this machine with the built-in rules.
+              zscan --fail-on zombie             In CI: exit 1 only when there is a zombie.
+              zscan --dry-run --pattern uvicorn  What cleanup would end; signals nothing.
+              zscan --cleanup --pattern uvicorn  End leftover uvicorn servers (guarded).
+              zscan run -- npm test              Report what the tests left running.
+              zscan ports 8001                   Who holds port 8001.
+              zscan rules explain zombie         What a rule finds and how cleanup ends it.
+
             """
         for form in [["--help"], ["-h"], ["help"]] {
             let result = try runCapturing(Products.path("zscan"), form)
@@ -52,7 +61,8 @@ final class CLITests: XCTestCase {
             The snapshot is what --baseline and --from read. Environment variables are left
             out unless --fields names env or all: they often hold secrets.
 
-            USAGE: zscan snapshot [--output <file>] [--pretty] [--fields <list>] [--proc-root <dir>]
+            USAGE: zscan snapshot [--output <file>] [--pretty] [--fields <list>]
+                                  [--proc-root <dir>]
 
             OPTIONS:
               -o, --output <file>     Write to <file> (atomically) instead of standard
@@ -64,6 +74,14 @@ final class CLITests: XCTestCase {
               --proc-root <dir>       Read processes from <dir> instead of /proc. (default:
                                       /proc)
               -h, --help              Show help information.
+
+            EXAMPLES:
+              zscan snapshot -o before.json
+                  Record what runs now (at the start of a CI job).
+              zscan --baseline before.json --only leak
+                  Later: what was started since and still runs.
+              zscan --from before.json
+                  Run the rules on the saved snapshot instead of this machine.
 
             """
         XCTAssertEqual(try zscan("snapshot", "--help").stdout, expected)
@@ -79,7 +97,8 @@ final class CLITests: XCTestCase {
             a named port is held and 0 when every named port is free, so 'zscan ports 8001
             || ...' works in scripts.
 
-            USAGE: zscan ports [<port> ...] [--format <format>] [--tcp] [--udp] [--proc-root <dir>]
+            USAGE: zscan ports [<port> ...] [--format <format>] [--tcp] [--udp]
+                               [--proc-root <dir>]
 
             ARGUMENTS:
               <port>                  Ports to look up (1-65535).
@@ -92,7 +111,37 @@ final class CLITests: XCTestCase {
                                       /proc)
               -h, --help              Show help information.
 
+            EXAMPLES:
+              zscan ports                    Every listening port and every process holding
+                                             it.
+              zscan ports 8001 || echo free  Who holds port 8001; exit 0 when nobody does.
+              zscan --dry-run --port 8001    What cleanup would end to free it (if its
+                                             holder is stopped or orphaned).
+
             """)
+    }
+
+    /// Help, usage errors and `rules list`/`explain` fit an 80-column terminal.
+    func testEveryHelpFitsEightyColumns() throws {
+        let forms: [[String]] = [["--help"], ["scan", "--help"], ["run", "--help"], ["rules", "--help"], ["snapshot", "--help"],
+                                 ["ports", "--help"], ["version", "--help"], ["--bogus"], ["rules"], ["ports", "--bogus"],
+                                 ["rules", "explain", "orphaned_dev_server"], ["rules", "explain", "zombei"]]
+        for form in forms {
+            let result = try runCapturing(Products.path("zscan"), form)
+            for line in (result.stdout + result.stderr).split(separator: "\n") {
+                XCTAssertLessThanOrEqual(line.count, 80, "\(form): \(line)")
+            }
+            XCTAssertFalse(result.stdout.isEmpty && result.stderr.isEmpty, "\(form)")
+        }
+        var environment = neutralEnvironment
+        environment["COLUMNS"] = "80"
+        let list = try runCapturing(Products.path("zscan"), ["rules", "list"], environment: environment)
+        XCTAssertEqual(list.status, 0)
+        for line in list.stdout.split(separator: "\n") { XCTAssertLessThanOrEqual(line.count, 80, line.description) }
+        // Every rule is still listed, its title whole across the wrapped lines.
+        XCTAssertTrue(list.stdout.contains("port_owner_unknown    info      port               Listening port with an owner\n"
+            + String(repeating: " ", count: 51) + "zscan cannot see\n"), list.stdout)
+        XCTAssertEqual(list.stdout.split(separator: "\n").filter { !$0.hasPrefix(" ") }.count, 14)
     }
 
     func testVersion() throws {
@@ -104,17 +153,17 @@ final class CLITests: XCTestCase {
     }
 
     func testUsageErrorsExitTwoWithExactText() throws {
-        let snapshotUsage = "Usage: zscan snapshot [--output <file>] [--pretty] [--fields <list>] [--proc-root <dir>]\n  See 'zscan snapshot --help' for more information.\n"
-        let portsUsage = "Usage: zscan ports [<port> ...] [--format <format>] [--tcp] [--udp] [--proc-root <dir>]\n  See 'zscan ports --help' for more information.\n"
+        let snapshotUsage = "Usage: zscan snapshot [--output <file>] [--pretty] [--fields <list>]\n                      [--proc-root <dir>]\n  See 'zscan snapshot --help' for more information.\n"
+        let portsUsage = "Usage: zscan ports [<port> ...] [--format <format>] [--tcp] [--udp]\n                   [--proc-root <dir>]\n  See 'zscan ports --help' for more information.\n"
         let rootUsage = "Usage: zscan [<subcommand>] [<options>]\n  See 'zscan --help' for more information.\n"
-        let scanUsage = "Usage: zscan scan [--rules <path> ...] [--only <sel>] [--skip <sel>] [--fail-on <sel>] [--format <format>] [options]\n  See 'zscan scan --help' for more information.\n"
+        let scanUsage = "Usage: zscan scan [--rules <path> ...] [--only <sel>] [--skip <sel>]\n                  [--fail-on <sel>] [--format <format>] [options]\n  See 'zscan scan --help' for more information.\n"
         let cases: [([String], String)] = [
             (["frobnicate"], "Error: Unknown subcommand 'frobnicate'\n" + rootUsage),
             (["--frobnicate"], "Error: Unknown option '--frobnicate'\n" + scanUsage),
             (["snapshto"], "Error: Unknown subcommand 'snapshto' (did you mean 'snapshot'?)\n" + rootUsage),
             (["--fail-on", "zombi"], "Error: --fail-on: no rule, tag or severity 'zombi' (did you mean 'zombie'?)\n" + scanUsage),
             (["scan", "--format", "xml"], "Error: Unknown format 'xml' (expected text, json, junit, github or prometheus)\n" + scanUsage),
-            (["rules", "frob"], "Error: Unknown action 'frob' (expected list, check or explain)\n" + "Usage: zscan rules list | check [<path> ...] | explain <id> [--rules <path> ...] [--config <file>]\n  See 'zscan rules --help' for more information.\n"),
+            (["rules", "frob"], "Error: Unknown action 'frob' (expected list, check or explain)\n" + "Usage: zscan rules list | check [<path> ...] | explain <id> [--rules <path> ...]\n                   [--config <file>]\n  See 'zscan rules --help' for more information.\n"),
             (["help", "nope"], "Error: Unknown subcommand 'nope'\n" + rootUsage),
             (["snapshot", "--bogus"], "Error: Unknown option '--bogus'\n" + snapshotUsage),
             (["snapshot", "-x"], "Error: Unknown option '-x'\n" + snapshotUsage),

@@ -59,7 +59,7 @@ struct CleanupSandbox {
     func run(_ body: String, extra: [String: String] = [:]) throws -> ToolResult {
         let script = directory.appendingPathComponent("scenario.sh")
         try (Self.prelude + "cd \"$WORKDIR\"\n" + body).write(to: script, atomically: true, encoding: .utf8)
-        var environment = ProcessInfo.processInfo.environment
+        var environment = neutralEnvironment
         environment["FIXTURE"] = Products.path("zscan-fixture")
         environment["ZSCAN"] = Products.path("zscan")
         environment["MARKER"] = marker

@@ -21,7 +21,7 @@ final class ConfigAndRulesTests: XCTestCase {
     }
 
     func zscan(_ arguments: [String], environment: [String: String]? = nil) throws -> ToolResult {
-        var env = ProcessInfo.processInfo.environment
+        var env = neutralEnvironment
         for (key, value) in environment ?? [:] { env[key] = value }
         return try runCapturing(Products.path("zscan"), arguments, environment: env)
     }
@@ -40,7 +40,8 @@ final class ConfigAndRulesTests: XCTestCase {
         let unknownList = try write("list.json5", #"{ lists: { dev_servres: { append: ["x"] } } }"#)
         let listResult = try zscan(["--config", unknownList])
         XCTAssertEqual(listResult.status, 2)
-        XCTAssertTrue(listResult.stderr.hasPrefix("\(unknownList):1:12: error: unknown list 'dev_servres' (did you mean 'dev_servers'?)\n"), listResult.stderr)
+        XCTAssertEqual(listResult.stderr, "\(unknownList):1:12: error: unknown list 'dev_servres' (did you mean 'dev_servers'?)\n"
+            + "    { lists: { dev_servres: { append: [\"x\"] } } }\n" + String(repeating: " ", count: 4 + 11) + "^\n")
         let badThreshold = try write("threshold.json5", #"{ thresholds: { orphan_min_age: "30 parsecs" } }"#)
         let thresholdResult = try zscan(["--config", badThreshold, "--skip", "hang"])
         XCTAssertEqual(thresholdResult.status, 2)
@@ -71,7 +72,7 @@ final class ConfigAndRulesTests: XCTestCase {
         XCTAssertTrue(explain.stdout.contains("  when      orphaned && dev_server && state != 'Z' && age > orphan_min_age\n"))
         XCTAssertTrue(explain.stdout.contains("  matches   { pid: 4242, ppid: 1, sid: 4000, orphaned: true"), explain.stdout)
         let missing = try zscan(["rules", "explain", "zombei"])
-        XCTAssertEqual(missing.stderr, "Error: no rule 'zombei' (did you mean 'zombie'?)\n")
+        XCTAssertEqual(missing.stderr, "Error: no rule 'zombei' (did you mean 'zombie'?); see 'zscan rules list'\n")
         XCTAssertEqual(missing.status, 2)
 
         let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Fixtures/rules").path
@@ -81,6 +82,28 @@ final class ConfigAndRulesTests: XCTestCase {
         let check = try zscan(["rules", "check", fixtures])
         XCTAssertEqual(check.stdout, "ok: 14 rules in 7 files, 47 examples hold\n")
         XCTAssertEqual(check.status, 0)
+    }
+
+    func testRulesCheckReadsAFileNamedTwiceOnceAndRunsExamplesWithoutTheConfigsTuning() throws {
+        let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Fixtures/rules").path
+        let once = try zscan(["rules", "check", fixtures])
+        XCTAssertEqual(once.status, 0, once.stderr)
+        // The directory and one of its files again, by another spelling: still one copy of each rule.
+        let twice = try zscan(["rules", "check", fixtures, fixtures + "/team.json5", fixtures + "/./team.json5"])
+        XCTAssertEqual(twice.stdout, once.stdout)
+        XCTAssertEqual(twice.stderr, "")
+        XCTAssertEqual(twice.status, 0)
+        // A config that tunes a threshold the built-in examples depend on (an orphan of 120s
+        // matches at 30s, not at 5m): the examples hold as their files define them.
+        let config = try write("tuned.json5", #"{ thresholds: { orphan_min_age: "5m" } }"#)
+        let tuned = try zscan(["rules", "check", "--config", config])
+        XCTAssertEqual(tuned.stderr, "")
+        XCTAssertEqual(tuned.status, 0)
+        // A tuning of a threshold that does not exist is still an error, shown in the config.
+        let bad = try write("bad-threshold.json5", #"{ thresholds: { orphan_min_agee: "5m" } }"#)
+        let refused = try zscan(["rules", "check", "--config", bad])
+        XCTAssertEqual(refused.status, 2)
+        XCTAssertTrue(refused.stderr.contains("unknown threshold 'orphan_min_agee' (did you mean 'orphan_min_age'?)"), refused.stderr)
     }
 
     func testFromASavedSnapshotAndBaselineLeaks() throws {

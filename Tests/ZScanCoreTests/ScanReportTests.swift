@@ -60,14 +60,21 @@ final class ScanReportTests: XCTestCase {
             .hasSuffix("\n2 findings (1 error, 1 warning, 0 info) in 312 processes, 40 sockets · 1.5 s\nfailing: 1 finding selected by --fail-on\n"))
     }
 
-    func testWidthCutsOnlyTheRows() {
+    func testWidthCutsRowsAndWrapsMessagesAndHints() {
         let lines = ScanTextReport(result: ScanReportFixture.result(), style: .plain, width: 50).render().split(separator: "\n")
         let rows = lines.filter { $0.hasPrefix("  pid ") || $0.hasPrefix("  tcp") || $0.hasPrefix("  /") }
         XCTAssertEqual(rows.count, 8)
         XCTAssertTrue(rows.allSatisfy { $0.unicodeScalars.count <= 50 }, rows.joined(separator: "\n"))
-        XCTAssertTrue(lines.contains("    uvicorn (4242) outlived its session; listening on 8001, 8002"))
+        // Messages and hints wrap at the width instead (words whole, continuation indented); only a
+        // single word longer than the width may stick out.
+        XCTAssertTrue(lines.contains("    uvicorn (4242) outlived its session; listening"), lines.joined(separator: "\n"))
+        XCTAssertTrue(lines.contains("    on 8001, 8002"), lines.joined(separator: "\n"))
+        let wrapped = lines.filter { $0.hasPrefix("    ") || $0.hasPrefix("  hint: ") }
+        XCTAssertTrue(wrapped.allSatisfy { $0.unicodeScalars.count <= 50 || !$0.dropFirst(8).contains(" ") }, wrapped.joined(separator: "\n"))
+        XCTAssertTrue(lines.contains { $0.hasPrefix("  hint: ") } && lines.contains { $0.hasPrefix("        ") && !$0.hasPrefix("         ") })
         let uncut = ScanTextReport(result: ScanReportFixture.result(), style: .plain, width: nil).render()
         XCTAssertTrue(uncut.contains(ScanReportFixture.longCommand))
+        XCTAssertTrue(uncut.contains("    uvicorn (4242) outlived its session; listening on 8001, 8002\n"))
     }
 
     func testVerboseAddsDetailsQuietRulesAndCounters() {

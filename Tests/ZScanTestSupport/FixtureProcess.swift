@@ -91,13 +91,23 @@ public struct ToolResult {
     public var status: Int32
 }
 
+/// The test process's environment without what changes zscan's output format (a test suite run
+/// inside GitHub Actions, under `NO_COLOR`, or with `COLUMNS` exported must see the same reports).
+public var neutralEnvironment: [String: String] {
+    var environment = ProcessInfo.processInfo.environment
+    for key in ["ZSCAN_FORMAT", "GITHUB_ACTIONS", "GITHUB_STEP_SUMMARY", "NO_COLOR", "FORCE_COLOR", "COLUMNS"] {
+        environment[key] = nil
+    }
+    return environment
+}
+
 /// Starts a command now and returns a function that waits for it and gives its output. Both
 /// streams are drained from the start, so a large output cannot fill a pipe and block the command.
 public func runCapturingAsync(_ path: String, _ arguments: [String], environment: [String: String]? = nil) throws -> () -> ToolResult {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: path)
     process.arguments = arguments
-    if let environment { process.environment = environment }
+    process.environment = environment ?? neutralEnvironment
     let out = Pipe()
     let err = Pipe()
     process.standardOutput = out

@@ -141,15 +141,29 @@ public struct ScanTextReport {
             let rendered = Table.render(rows, lastColumnWidth: width.map { max(1, $0 - 2) })
             for (finding, row) in zip(run, rendered) {
                 lines.append("  " + row)
-                lines.append("    " + TerminalText.escape(finding.message))
+                lines += wrapped(TerminalText.escape(finding.message), indent: "    ")
                 if verbose { lines += details(finding).map { "    " + style.dim($0) } }
             }
             start = end
         }
         var hints: [String] = []
         for hint in group.findings.compactMap(\.hint) where !hints.contains(hint) { hints.append(hint) }
-        lines += hints.map { "  " + style.dim("hint: " + TerminalText.escape($0)) }
+        for hint in hints {
+            lines += wrapped("hint: " + TerminalText.escape(hint), indent: "  ", continuation: "        ", styled: style.dim)
+        }
         return lines
+    }
+
+    /// `text` after `indent`, wrapped at the width (when there is one) with `continuation` before
+    /// each further line. Styles go on afterwards, so they never split an escape sequence.
+    private func wrapped(_ text: String, indent: String, continuation: String? = nil,
+                         styled: (String) -> String = { $0 }) -> [String] {
+        guard let width, width - indent.count >= 20 else { return [indent + styled(text)] }
+        let next = continuation ?? indent
+        let lines = TerminalText.wrap(text, width: width - indent.count)
+        guard lines.count > 1 else { return [indent + styled(text)] }
+        let rest = TerminalText.wrap(lines.dropFirst().joined(separator: " "), width: max(20, width - next.count))
+        return [indent + styled(lines[0])] + rest.map { next + styled($0) }
     }
 
     /// Removes columns (other than the last) that are empty in every row, such as ports when no

@@ -46,6 +46,26 @@ public enum TerminalText {
         return String(out)
     }
 
+    /// The words of `text` (split at spaces) in lines of at most `width` columns, counted as in
+    /// `truncate`; a word longer than `width` gets a line of its own, uncut.
+    public static func wrap(_ text: String, width: Int) -> [String] {
+        var lines: [String] = []
+        var current = ""
+        var currentWidth = 0
+        for word in text.split(separator: " ") {
+            let wordWidth = word.unicodeScalars.count
+            if currentWidth > 0 && currentWidth + 1 + wordWidth > width {
+                lines.append(current)
+                current = ""
+                currentWidth = 0
+            }
+            current += currentWidth > 0 ? " " + word : String(word)
+            currentWidth += (currentWidth > 0 ? 1 : 0) + wordWidth
+        }
+        if currentWidth > 0 || lines.isEmpty { lines.append(current) }
+        return lines
+    }
+
     private static func needsEscape(_ scalar: Unicode.Scalar) -> Bool {
         let v = scalar.value
         return v < 0x20 || v == 0x7F || (v >= 0x80 && v < 0xA0) || v == 0x2028 || v == 0x2029 || v == 0xFFFE || v == 0xFFFF

@@ -83,7 +83,12 @@ public struct Scanner: Sendable {
         // PID files are files, not processes of a user: the uid filter does not apply to them.
         let isPidfile: Bool = { if case .pidfile = subject { return true }; return false }()
         if let onlyUID, !isPidfile, !related.contains(where: { processes[$0].uid == onlyUID }) { return false }
-        if let pattern, !related.contains(where: { i in
+        // A stale PID file usually names a dead process: its path is what a pattern can match.
+        let pathMatches: Bool = {
+            guard let pattern, case let .pidfile(i) = subject else { return false }
+            return pattern.matches(context.pidfiles[i].path)
+        }()
+        if let pattern, !pathMatches, !related.contains(where: { i in
             let p = processes[i]
             let text = (p.cmdline?.isEmpty ?? true) ? p.name : p.cmdline!
             if pattern.matches(text) { return true }

@@ -89,13 +89,7 @@ enum RulesCommand {
             let title = TerminalText.escape(rule.summary.title) + (rule.enabled ? "" : " (disabled)")
             rows.append([rule.id, rule.summary.severity.rawValue, rule.summary.tags.joined(separator: ","), title])
         }
-        let lines = Table.render(rows, lastColumnWidth: nil)
-        let column = lines[0].count - "TITLE".count
-        guard let width, width - column >= 20 else { return lines.joined(separator: "\n") + "\n" }
-        let indent = String(repeating: " ", count: column)
-        return zip(lines, rows).map { line, row in
-            String(line.prefix(column)) + CommandSpec.wrap(row[3], width: width - column, indent: indent)
-        }.joined()
+        return Table.render(rows, wrappingAt: width, minimum: 20, below: "    ").joined(separator: "\n") + "\n"
     }
 
     /// Everything about one rule, the long values wrapped at `width` (80 when unknown), and the

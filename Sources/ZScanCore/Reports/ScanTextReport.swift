@@ -68,7 +68,7 @@ public struct ScanTextReport {
             cells[0] = "  " + cells[0]
             return cells
         }
-        return Table.render(rows, lastColumnWidth: width)
+        return Table.render(rows, wrappingAt: width, below: "      ")
     }
 
     /// An action's outcome, target, rule and its steps or reason, escaped; every format that lists

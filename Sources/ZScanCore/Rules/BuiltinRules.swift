@@ -119,7 +119,7 @@ public enum BuiltinRules {
       tags: ["orphan", "dev-server"],
       when: "orphaned && dev_server && state != 'Z' && age > orphan_min_age",
       message: "{name} ({pid}) outlived its session; listening on {ports}",
-      hint: "stop it with: zscan --cleanup --pattern {name}",
+      hint: "stop it and what it started: zscan --cleanup --only orphaned_dev_server --pattern {name}",
       action: "terminate_tree",
       examples: {
         match: [
@@ -168,7 +168,7 @@ public enum BuiltinRules {
       tags: ["pidfile"],
       subject: "pidfile",
       when: "exists && pid != null && (!alive || reused)",
-      message: "{path} names pid {pid}, which is not the process that wrote it (alive: {alive}, reused: {reused})",
+      message: "{path} names pid {pid}: that process has exited, or the pid now belongs to another program",
       hint: "a service will refuse to start while it exists: zscan --cleanup --only stale_pidfile",
       action: "remove_file",
       examples: {

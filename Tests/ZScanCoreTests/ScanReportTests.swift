@@ -72,6 +72,10 @@ final class ScanReportTests: XCTestCase {
         let wrapped = lines.filter { $0.hasPrefix("    ") || $0.hasPrefix("  hint: ") }
         XCTAssertTrue(wrapped.allSatisfy { $0.unicodeScalars.count <= 50 || !$0.dropFirst(8).contains(" ") }, wrapped.joined(separator: "\n"))
         XCTAssertTrue(lines.contains { $0.hasPrefix("  hint: ") } && lines.contains { $0.hasPrefix("        ") && !$0.hasPrefix("         ") })
+        // The summary breaks before "in" (never inside a coloured count).
+        XCTAssertEqual(Array(lines.suffix(3)), ["8 findings (4 errors, 3 warnings, 1 info)",
+                                                "  in 312 processes, 40 sockets, 2 PID files · 12 ms",
+                                                "failing: 4 findings selected by --fail-on"])
         let uncut = ScanTextReport(result: ScanReportFixture.result(), style: .plain, width: nil).render()
         XCTAssertTrue(uncut.contains(ScanReportFixture.longCommand))
         XCTAssertTrue(uncut.contains("    uvicorn (4242) outlived its session; listening on 8001, 8002\n"))
@@ -427,7 +431,8 @@ enum ScanReportFixture {
             no visible process holds port 9090
 
         warning: pidfiles: cannot read /var/run/x\e]0;pwned\x07.pid: permission denied
-        8 findings (4 errors, 3 warnings, 1 info) in 312 processes, 40 sockets, 2 PID files · 12 ms
+        8 findings (4 errors, 3 warnings, 1 info)
+          in 312 processes, 40 sockets, 2 PID files · 12 ms
         failing: 4 findings selected by --fail-on
 
         """#

@@ -45,7 +45,7 @@ public struct ScanTextReport {
         for error in result.errors {
             lines.append(style.severity("warning", .warning) + ": " + TerminalText.escape(error))
         }
-        lines.append(summaryLine())
+        lines += summaryLines()
         if let failing = failingLine() { lines.append(failing) }
         return lines.joined(separator: "\n") + "\n"
     }
@@ -83,6 +83,14 @@ public struct ScanTextReport {
     /// The action's cells as one line, for formats without columns.
     static func actionLine(_ action: CleanupAction) -> String {
         actionCells(action).filter { !$0.isEmpty }.joined(separator: "  ")
+    }
+
+    /// The summary line; at a width it does not fit, broken before ` in ` (where no colour is open).
+    func summaryLines() -> [String] {
+        let line = summaryLine()
+        let plain = ScanTextReport(result: result, style: .plain, width: nil).summaryLine()
+        guard let width, plain.unicodeScalars.count > width, let cut = line.firstRange(of: " in ") else { return [line] }
+        return [String(line[..<cut.lowerBound]), "  " + line[line.index(after: cut.lowerBound)...]]
     }
 
     /// `7 findings (3 errors, 3 warnings, 1 info) in 312 processes, 40 sockets, 2 PID files · 12 ms`,

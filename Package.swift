@@ -8,6 +8,7 @@ let package = Package(
     products: [
         .executable(name: "zscan", targets: ["zscan"]),
         .executable(name: "zscan-fixture", targets: ["zscan-fixture"]),
+        .executable(name: "zscan-fuzz", targets: ["zscan-fuzz"]),
     ],
     targets: [
         .target(name: "CZScanSys"),
@@ -15,11 +16,13 @@ let package = Package(
         .target(name: "ZScanLinux", dependencies: ["ZScanCore", "CZScanSys"]),
         .executableTarget(name: "zscan", dependencies: ["ZScanCore", "ZScanLinux"]),
         .executableTarget(name: "zscan-fixture"),
+        // Fuzz targets of the parsers: scripts/fuzz builds it with libFuzzer; otherwise it replays inputs.
+        .executableTarget(name: "zscan-fuzz", dependencies: ["ZScanCore", "ZScanLinux", "CZScanSys"]),
         .testTarget(name: "ZScanCoreTests", dependencies: ["ZScanCore"]),
         // Linux and CLI tests run the real binaries, so they depend on them to get them built.
         .target(name: "ZScanTestSupport", path: "Tests/ZScanTestSupport"),
         .testTarget(name: "ZScanLinuxTests", dependencies: ["ZScanLinux", "ZScanCore", "ZScanTestSupport", "zscan-fixture"]),
-        .testTarget(name: "ZScanCLITests", dependencies: ["ZScanCore", "ZScanTestSupport", "zscan", "zscan-fixture"]),
+        .testTarget(name: "ZScanCLITests", dependencies: ["ZScanCore", "ZScanTestSupport", "zscan", "zscan-fixture", "zscan-fuzz"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -43,12 +43,13 @@ enum StatParser {
         // fields[0] is field 3 (state), so field N is fields[N - 3].
         guard fields.count >= 22, fields[0].count == 1 else { return nil }
         func unsigned(_ n: Int) -> UInt64? { Decimal.parse(fields[n - 3]) }
+        // A number beyond Int64 is not the kernel's format (found by scripts/fuzz: it trapped).
         func signed(_ n: Int) -> Int64? {
             let f = fields[n - 3]
             if f.first == UInt8(ascii: "-") {
-                return Decimal.parse(UnsafeBufferPointer(rebasing: f[1...])).map { -Int64($0) }
+                return Decimal.parse(UnsafeBufferPointer(rebasing: f[1...])).flatMap(Int64.init(exactly:)).map { -$0 }
             }
-            return Decimal.parse(f).map { Int64($0) }
+            return Decimal.parse(f).flatMap(Int64.init(exactly:))
         }
         guard let ppid = signed(4), let pgid = signed(5), let sid = signed(6), let tty = signed(7),
               let flags = unsigned(9), let utime = unsigned(14), let stime = unsigned(15),

@@ -48,6 +48,16 @@ final class ParserTests: XCTestCase {
         XCTAssertEqual(s.name, "\u{FFFD}\u{FFFD}A")
     }
 
+    /// Found by scripts/fuzz (Tests/Fuzz/crashes/stat): a signed field beyond Int64 trapped.
+    func testStatWithANumberBeyondInt64IsRejectedNotATrap() {
+        for tty in ["99999999999999999999", "9223372036854775808", "-9223372036854775808"] {
+            let line = "4242 (x) S 1 4242 4242 \(tty) -1 4194560 0 0 0 0 12 3 0 0 20 0 1 0 700 10000000 500\n"
+            XCTAssertNil(bytes(Array(line.utf8)) { StatParser.parse($0) }, tty)
+        }
+        let line = "4242 (x) S 1 4242 4242 9223372036854775807 -1 4194560 0 0 0 0 12 3 0 0 20 0 1 0 700 10000000 500\n"
+        XCTAssertNotNil(bytes(Array(line.utf8)) { StatParser.parse($0) })
+    }
+
     func testStatRejectsMalformedInput() {
         XCTAssertNil(stat(""))
         XCTAssertNil(stat("42 (x) S 1 2"))
@@ -145,6 +155,22 @@ final class ParserTests: XCTestCase {
         XCTAssertEqual(sockets[3].inode, 0)
         XCTAssertTrue(sockets[0].isListening)
         XCTAssertFalse(sockets[2].isListening)
+    }
+
+    /// Found by scripts/fuzz (Tests/Fuzz/crashes/net): a port or state of 16 hex digits overflowed
+    /// Int and trapped. Such a line is not the kernel's format: it is skipped.
+    func testOutOfRangePortOrStateIsSkippedNotATrap() {
+        let lines = [
+            "0: 0100007F:FFFFFFFFFFFFFFFF 00000000:0000 0A 0 0 0 1000 0 4242",
+            "0: 0100007F:1F41 00000000:8000000000000000 0A 0 0 0 1000 0 4242",
+            "0: 0100007F:1F41 00000000:0000 FFFFFFFFFFFFFFFF 0 0 0 1000 0 4242",
+            "0: 0100007F:10000 00000000:0000 0A 0 0 0 1000 0 4242",
+        ]
+        for line in lines {
+            XCTAssertNil(bytes(Array(line.utf8)) { NetTableParser.parseLine($0, proto: .tcp, netns: nil) }, line)
+        }
+        let largest = "0: 0100007F:FFFF 00000000:0000 0A 0 0 0 1000 0 4242"
+        XCTAssertEqual(bytes(Array(largest.utf8)) { NetTableParser.parseLine($0, proto: .tcp, netns: nil) }?.localPort, 65535)
     }
 
     func testIPv6TableDecodesPerWordOrder() {

@@ -55,4 +55,8 @@ zs_socket *zs_tcp_diag(int family, uint32_t states, long *count);
 
 void zs_free(void *pointer);
 
+/// libFuzzer's entry point (compiler-rt, LLVM 11+), for zscan-fuzz built with -sanitize=fuzzer and
+/// -DZSCAN_FUZZING. Declared only: nothing else calls it, and other builds never link libFuzzer.
+int LLVMFuzzerRunDriver(int *argc, char ***argv, int (*callback)(const uint8_t *data, size_t size));
+
 #endif

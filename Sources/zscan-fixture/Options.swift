@@ -18,7 +18,7 @@ struct Options {
     var flags: Set<String> = []
 
     /// Options every mode accepts; each takes a value.
-    static let globalValued: Set<String> = ["--marker", "--pad", "--ttl", "--name", "--name-hex", "--argv", "--title"]
+    static let globalValued: Set<String> = ["--marker", "--pad", "--ttl", "--name", "--name-hex", "--argv", "--argv-hex", "--title"]
     /// Flags every mode accepts.
     static let globalFlags: Set<String> = ["--ignore-term"]
 
@@ -76,6 +76,7 @@ struct Options {
           --name-hex HEX    the same as raw bytes in hex (e.g. 1b5b33316d, fffe)
           --argv "WORDS"    re-exec so the command line starts with WORDS (split on single spaces);
                             comm becomes the base name of the first word unless --name is given
+          --argv-hex HEX    the same as raw bytes in hex (20 separates words; no 00)
           --title STR       overwrite the argv area in place with STR (setproctitle style)
           --ignore-term     every process the fixture makes (not the handle) ignores SIGTERM, so
                             a cleanup tool must escalate to SIGKILL; SIGTERM to the handle still
@@ -156,6 +157,12 @@ struct Options {
             name = bytes
         case "--argv":
             fakeArgv = value
+            fakeArgvIndices = indices
+        case "--argv-hex":
+            guard let bytes = decodeHex(text), !bytes.isEmpty, !bytes.contains(0) else {
+                throw .usage("--argv-hex needs an even number of hex digits, no 00")
+            }
+            fakeArgv = bytes
             fakeArgvIndices = indices
         case "--title":
             title = value

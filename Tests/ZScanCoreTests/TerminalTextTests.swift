@@ -11,6 +11,13 @@ final class TerminalTextTests: XCTestCase {
         XCTAssertEqual(TerminalText.escape("zombie 🧟"), "zombie 🧟")
     }
 
+    func testBidiControlsAreShownEscapedSoTheyCannotReorderAReport() {
+        // "nrocivu" behind RIGHT-TO-LEFT OVERRIDE would be displayed as "uvicorn".
+        XCTAssertEqual(TerminalText.escape("\u{202E}nrocivu\u{202C}"), #"\u{202e}nrocivu\u{202c}"#)
+        XCTAssertEqual(TerminalText.escape("a\u{2066}b\u{2069}\u{200F}\u{061C}"), #"a\u{2066}b\u{2069}\u{200f}\u{61c}"#)
+        XCTAssertEqual(TerminalText.escape("שלום עולם"), "שלום עולם", "right-to-left text itself is left alone")
+    }
+
     func testEscapedTextHasNoControlLeft() {
         var all = ""
         for v in 0..<0x250 { if let s = Unicode.Scalar(v) { all.unicodeScalars.append(s) } }

@@ -2,6 +2,7 @@ import Foundation
 import XCTest
 @testable import ZScanCore
 @testable import ZScanLinux
+import ZScanTestSupport
 
 /// The collector against fake procfs trees: hostile names, races, other namespaces.
 final class ProcTreeTests: XCTestCase {

@@ -86,6 +86,8 @@ public func runTool(_ path: String, _ arguments: [String]) throws -> String {
 
 /// What a finished command printed and returned.
 public struct ToolResult {
+    /// Standard output as bytes, for checks that must see exactly what was written (valid UTF-8?).
+    public var stdoutBytes: [UInt8]
     public var stdout: String
     public var stderr: String
     public var status: Int32
@@ -122,7 +124,7 @@ public func runCapturingAsync(_ path: String, _ arguments: [String], environment
         process.waitUntilExit()
         while !outData.done || !errData.done { usleep(1000) }
         return ToolResult(
-            stdout: String(decoding: outData.value, as: UTF8.self), stderr: String(decoding: errData.value, as: UTF8.self),
+            stdoutBytes: Array(outData.value), stdout: String(decoding: outData.value, as: UTF8.self), stderr: String(decoding: errData.value, as: UTF8.self),
             status: process.terminationStatus)
     }
 }

@@ -1,7 +1,8 @@
 /// Makes untrusted text (process names, command lines) safe for a terminal: every control
-/// character, DEL, C1 control, line/paragraph separator and the noncharacters U+FFFE/U+FFFF is
-/// shown escaped (`\n`, `\e`, `\x9b`, `\u{2028}`), so a process cannot move the cursor, recolour
-/// the screen or forge report lines. The other formats build on it: `escape(_:replacing:)` lets a
+/// character, DEL, C1 control, line/paragraph separator, bidirectional override or isolate and
+/// the noncharacters U+FFFE/U+FFFF is shown escaped (`\n`, `\e`, `\x9b`, `\u{2028}`, `\u{202e}`),
+/// so a process cannot move the cursor, recolour the screen, forge report lines or reorder what
+/// is shown (the "Trojan Source" trick, CVE-2021-42574). The other formats build on it: `escape(_:replacing:)` lets a
 /// format spell its own special characters (`&amp;`, `%0A`, `\|`) and escapes the rest alike.
 public enum TerminalText {
     public static func escape(_ text: String) -> String { escape(text) { _ in nil } }
@@ -69,6 +70,13 @@ public enum TerminalText {
     private static func needsEscape(_ scalar: Unicode.Scalar) -> Bool {
         let v = scalar.value
         return v < 0x20 || v == 0x7F || (v >= 0x80 && v < 0xA0) || v == 0x2028 || v == 0x2029 || v == 0xFFFE || v == 0xFFFF
+            || isBidiControl(v)
+    }
+
+    /// The bidirectional formatting characters of Unicode's Bidi_Control property: ALM, LRM, RLM,
+    /// the embeddings and overrides U+202A...U+202E and the isolates U+2066...U+2069.
+    private static func isBidiControl(_ v: UInt32) -> Bool {
+        v == 0x061C || v == 0x200E || v == 0x200F || (0x202A...0x202E).contains(v) || (0x2066...0x2069).contains(v)
     }
 
     private static func hex2(_ value: UInt32) -> String {

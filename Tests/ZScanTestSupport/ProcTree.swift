@@ -2,10 +2,10 @@ import Foundation
 
 /// A fake procfs tree in a temporary directory, for what a live system cannot be made to show
 /// on demand: hostile `comm` values, files missing mid-scan, sockets of another namespace.
-final class ProcTree {
-    let root: URL
+public final class ProcTree {
+    public let root: URL
 
-    init() throws {
+    public init() throws {
         root = FileManager.default.temporaryDirectory.appendingPathComponent("zscan-proctree-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
         try write("uptime", "1000.00 1900.00\n")
@@ -19,26 +19,26 @@ final class ProcTree {
 
     deinit { try? FileManager.default.removeItem(at: root) }
 
-    var path: String { root.path }
+    public var path: String { root.path }
 
-    func write(_ relative: String, _ content: String) throws { try write(relative, Array(content.utf8)) }
+    public func write(_ relative: String, _ content: String) throws { try write(relative, Array(content.utf8)) }
 
-    func write(_ relative: String, _ bytes: [UInt8]) throws {
+    public func write(_ relative: String, _ bytes: [UInt8]) throws {
         let url = root.appendingPathComponent(relative)
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
         try Data(bytes).write(to: url)
     }
 
-    func link(_ relative: String, to target: String) throws {
+    public func link(_ relative: String, to target: String) throws {
         let url = root.appendingPathComponent(relative)
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
         try FileManager.default.createSymbolicLink(atPath: url.path, withDestinationPath: target)
     }
 
-    func remove(_ relative: String) throws { try FileManager.default.removeItem(at: root.appendingPathComponent(relative)) }
+    public func remove(_ relative: String) throws { try FileManager.default.removeItem(at: root.appendingPathComponent(relative)) }
 
     /// A process directory with every file zscan reads; `comm` is raw bytes so any name can be made.
-    func addProcess(
+    public func addProcess(
         pid: Int, ppid: Int, pgid: Int? = nil, sid: Int? = nil, comm: [UInt8], state: String = "S",
         cmdline: [UInt8] = [], uid: Int = 1000, startTicks: Int = 50_000, sockets: [UInt64] = [],
         otherFds: Int = 2, netns: UInt64 = 4026531840, exe: String? = "/usr/bin/fixture"

@@ -157,6 +157,27 @@ final class ConditionLanguageTests: XCTestCase {
         }
     }
 
+    /// The limits that keep the recursive checker and evaluator on the stack hold exactly at their
+    /// bounds, and a refused condition points at the operand past the bound, or at the whole
+    /// condition when macros made it too big.
+    func testSizeLimitsAreExactAndExplained() throws {
+        func chain(_ count: Int) -> String { (1...count).map { "pid == \($0)" }.joined(separator: " || ") }
+        // 128 comparisons (height 2 each) joined by 127 '||': height 129; 255 of them: 256.
+        XCTAssertNil(error(chain(255)))
+        let tooTall = error(chain(256))
+        XCTAssertEqual(tooTall?.message, "condition too long: more than 256 operators in a row (write a long list of values as 'pid in [1, 2, 3]')")
+        XCTAssertEqual(tooTall?.offset, chain(255).unicodeScalars.count + 4, "at the operand that went past the bound")
+        XCTAssertEqual(try matching("pid in [" + (1...30_000).map(String.init).joined(separator: ", ") + "]"), [1, 4242, 4243, 4244, 5000])
+
+        let doubling = ConditionScope(macros: ["m0": "pid == 1"].merging((1..<40).map { ("m\($0)", "m\($0 - 1) || m\($0 - 1)") }) { $1 })
+        var exploded: ConditionError?
+        do { _ = try ConditionChecker(scope: doubling).compile("pid > 0 && m39", subject: .process) } catch { exploded = error }
+        XCTAssertEqual(exploded?.message, "condition too large: more than 20000 terms once its macros are expanded")
+        XCTAssertEqual(exploded?.origin, .condition)
+        XCTAssertEqual(exploded.map { [$0.offset, $0.length] }, [0, 14], "the whole condition")
+        XCTAssertNotNil(try ConditionChecker(scope: doubling).compile("m10", subject: .process), "2^10 terms are fine")
+    }
+
     func testRegexErrorsPointIntoThePattern() {
         let e = error("cmdline matches 'ab(c'")
         XCTAssertNotNil(e)

@@ -129,12 +129,16 @@ final class JSON5ParserTests: XCTestCase {
                     return XCTFail("\(location) offset \(location.offset) outside the input: \(context)", file: file, line: line)
                 }
                 XCTAssertEqual(location, independentLocation(of: location.offset, in: bytes), context, file: file, line: line)
+                // A diagnostic finds the line from the offset; counting lines must agree.
+                XCTAssertEqual(SourceDiagnostic.lineBytes(location, of: bytes), SourceDiagnostic.lineBytes(location.line, of: bytes),
+                               "line of \(location): \(context)", file: file, line: line)
             }
             XCTAssertLessThan(node.location, node.end, context, file: file, line: line)
             switch node.value {
             case let .string(text):
                 XCTAssertEqual(node.scalarLocations.count, text.unicodeScalars.count, context, file: file, line: line)
                 XCTAssertTrue(node.scalarLocations == node.scalarLocations.sorted(), "scalar locations in order: \(context)", file: file, line: line)
+                XCTAssertEqual(node.scalarLocations.indices.map { node.location(ofScalar: $0) }, node.scalarLocations, context, file: file, line: line)
                 for (scalar, location) in zip(text.unicodeScalars, node.scalarLocations) {
                     let literal = Array(String(scalar).utf8)
                     let written = Array(bytes[location.offset..<min(bytes.count, location.offset + literal.count)])

@@ -65,3 +65,41 @@ public enum ReportTools {
 
     public enum Failure: Error { case tool(String) }
 }
+
+/// A command run to completion with its wall time and peak resident memory (the kernel's
+/// ru_maxrss of the child, via Python's resource module: Foundation's Process reaps without it).
+public struct MeasuredRun {
+    public var result: ToolResult
+    public var seconds: Double
+    /// Peak RSS in KiB; nil when python3 is missing.
+    public var maxRSSKiB: Int?
+
+    public static func run(_ path: String, _ arguments: [String]) throws -> MeasuredRun {
+        guard ReportTools.hasPython("resource") else {
+            let start = Date()
+            let result = try runCapturing(path, arguments)
+            return MeasuredRun(result: result, seconds: Date().timeIntervalSince(start), maxRSSKiB: nil)
+        }
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("zscan-measured-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let out = directory.appendingPathComponent("out").path, err = directory.appendingPathComponent("err").path
+        let script = """
+            import json, os, resource, subprocess, sys, time
+            out, err = open(sys.argv[1], "wb"), open(sys.argv[2], "wb")
+            start = time.monotonic()
+            status = subprocess.run(sys.argv[3:], stdout=out, stderr=err, stdin=subprocess.DEVNULL).returncode
+            seconds = time.monotonic() - start
+            print(json.dumps({"status": status, "seconds": seconds, "maxrss": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}))
+            """
+        let run = try runCapturing("/usr/bin/env", ["python3", "-c", script, out, err, path] + arguments)
+        guard run.status == 0, let json = try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any],
+              let status = json["status"] as? Int, let seconds = json["seconds"] as? Double, let maxRSS = json["maxrss"] as? Int
+        else { throw ReportTools.Failure.tool("measuring \(path) failed: \(run.stderr)") }
+        let stdout = (try? Data(contentsOf: URL(fileURLWithPath: out))) ?? Data()
+        let stderr = (try? Data(contentsOf: URL(fileURLWithPath: err))) ?? Data()
+        let result = ToolResult(stdoutBytes: Array(stdout), stdout: String(decoding: stdout, as: UTF8.self),
+                                stderr: String(decoding: stderr, as: UTF8.self), status: Int32(truncatingIfNeeded: status))
+        return MeasuredRun(result: result, seconds: seconds, maxRSSKiB: maxRSS)
+    }
+}

@@ -11,6 +11,15 @@ public final class ConditionChecker {
     private var baseline = false
     /// Macros and lists a condition used (for "unused" warnings).
     public private(set) var usedNames: Set<String> = []
+    /// Nodes checked for the current condition, macros expanded, and how deep the recursion is:
+    /// macros that use macros twice grow exponentially ("billion laughs"), and a chain of macros
+    /// nests without bound, so both are limited.
+    private var checkedNodes = 0
+    private var checkDepth = 0
+    /// The condition being compiled, where a limit error points.
+    private var root = ConditionSyntax(kind: .null, offset: 0, length: 0)
+    static let maxNodes = 20_000
+    static let maxCheckDepth = 512
 
     public init(scope: ConditionScope) { self.scope = scope }
 
@@ -20,6 +29,7 @@ public final class ConditionChecker {
         sampled = false
         baseline = false
         let syntax = try ConditionParser.parse(text)
+        start(syntax)
         let context = Context(subject: subject, element: nil, origin: .condition)
         let (expression, type) = try check(syntax, context)
         try expect(.bool, type, syntax, context, what: "a condition must be true or false")
@@ -35,6 +45,7 @@ public final class ConditionChecker {
         guard case .path = syntax.kind else {
             throw ConditionError("a placeholder names a field, such as {name} or {parent.pid}", offset: 0, length: text.unicodeScalars.count)
         }
+        start(syntax)
         let (expression, type) = try check(syntax, Context(subject: subject, element: nil, origin: .condition))
         return CompiledValue(expression: expression, type: type, needs: needs, needsSampling: sampled, needsBaseline: baseline)
     }
@@ -61,7 +72,33 @@ public final class ConditionChecker {
         return (text.first.map { "aeiou".contains($0) } == true ? "an " : "a ") + text
     }
 
+    private func start(_ syntax: ConditionSyntax) {
+        root = syntax
+        checkedNodes = 0
+        checkDepth = 0
+    }
+
+    /// Checks and compiles one node, within the limits on size and depth. Literals do not count
+    /// towards the size: a list of 30 000 pids is long, not explosive.
     private func check(_ node: ConditionSyntax, _ context: Context) throws(ConditionError) -> (CompiledExpression, ValueType) {
+        switch node.kind {
+        case .null, .bool, .integer, .float, .string, .duration, .bytes: break
+        default: checkedNodes += 1
+        }
+        checkDepth += 1
+        defer { checkDepth -= 1 }
+        if checkedNodes > Self.maxNodes {
+            throw ConditionError("condition too large: more than \(Self.maxNodes) terms once its macros are expanded",
+                                 offset: root.offset, length: root.length)
+        }
+        if checkDepth > Self.maxCheckDepth {
+            throw ConditionError("condition nested too deep: more than \(Self.maxCheckDepth) levels once its macros are expanded",
+                                 offset: root.offset, length: root.length)
+        }
+        return try checkNode(node, context)
+    }
+
+    private func checkNode(_ node: ConditionSyntax, _ context: Context) throws(ConditionError) -> (CompiledExpression, ValueType) {
         switch node.kind {
         case .null: return (.constant(.null), .null)
         case let .bool(value): return (.constant(.bool(value)), .bool)

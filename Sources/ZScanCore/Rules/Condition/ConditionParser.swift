@@ -7,10 +7,12 @@
 ///                                                 contains starts_with ends_with any_matches
 ///     primary := literal | '[' list ']' | name('.'name)* | name '(' args ')' | '(' or ')'
 ///
-/// Comparisons do not chain (`a < b < c` is an error). Nesting is bounded so that a hostile
-/// rule file cannot exhaust the stack.
+/// Comparisons do not chain (`a < b < c` is an error). Nesting and the height of the tree (a
+/// chain of `||` is as tall as it is long) are bounded so that a hostile rule file cannot exhaust
+/// the stack of the recursive checker and evaluator.
 struct ConditionParser {
     static let maxDepth = 64
+    static let maxHeight = 256
 
     private let tokens: [ConditionToken]
     private var position = 0
@@ -60,13 +62,25 @@ struct ConditionParser {
         (a.offset, b.offset + b.length - a.offset)
     }
 
+    /// A node over `left` and `right`, refused when the tree grows taller than `maxHeight`.
+    private func binary(_ kind: ConditionSyntax.Kind, _ left: ConditionSyntax, _ right: ConditionSyntax,
+                        operatorToken: ConditionToken? = nil) throws(ConditionError) -> ConditionSyntax {
+        let (offset, length) = span(left, right)
+        let height = max(left.height, right.height) + 1
+        if height > ConditionParser.maxHeight {
+            throw ConditionError("condition too long: more than \(ConditionParser.maxHeight) operators in a row (write a long list of values as 'pid in [1, 2, 3]')",
+                                 offset: right.offset, length: right.length)
+        }
+        return ConditionSyntax(kind: kind, offset: offset, length: length, operatorOffset: operatorToken?.offset ?? 0,
+                               operatorLength: operatorToken?.length ?? 0, height: height)
+    }
+
     private mutating func or() throws(ConditionError) -> ConditionSyntax {
         var left = try and()
         while isSymbol(.or, current) || isKeyword(.or, current) {
             _ = advance()
             let right = try and()
-            let (offset, length) = span(left, right)
-            left = ConditionSyntax(kind: .or(left, right), offset: offset, length: length)
+            left = try binary(.or(left, right), left, right)
         }
         return left
     }
@@ -76,8 +90,7 @@ struct ConditionParser {
         while isSymbol(.and, current) || isKeyword(.and, current) {
             _ = advance()
             let right = try unary()
-            let (offset, length) = span(left, right)
-            left = ConditionSyntax(kind: .and(left, right), offset: offset, length: length)
+            left = try binary(.and(left, right), left, right)
         }
         return left
     }
@@ -88,7 +101,8 @@ struct ConditionParser {
             try nest()
             defer { depth -= 1 }
             let operand = try unary()
-            return ConditionSyntax(kind: .not(operand), offset: token.offset, length: operand.offset + operand.length - token.offset)
+            return ConditionSyntax(kind: .not(operand), offset: token.offset, length: operand.offset + operand.length - token.offset,
+                                   height: operand.height + 1)
         }
         return try compare()
     }
@@ -127,8 +141,7 @@ struct ConditionParser {
         if comparisonOperator() != nil {
             throw ConditionError("comparisons do not chain: use '&&' between them", offset: tokens[position - 1].offset, length: tokens[position - 1].length)
         }
-        let (offset, length) = span(left, right)
-        return ConditionSyntax(kind: .compare(op, left, right), offset: offset, length: length, operatorOffset: token.offset, operatorLength: token.length)
+        return try binary(.compare(op, left, right), left, right, operatorToken: token)
     }
 
     private mutating func primary() throws(ConditionError) -> ConditionSyntax {
@@ -170,7 +183,8 @@ struct ConditionParser {
                 }
             }
             let close = advance()
-            return ConditionSyntax(kind: .list(elements), offset: token.offset, length: close.offset + 1 - token.offset)
+            return ConditionSyntax(kind: .list(elements), offset: token.offset, length: close.offset + 1 - token.offset,
+                                   height: (elements.map(\.height).max() ?? 0) + 1)
         case let .identifier(name):
             _ = advance()
             if isSymbol(.openParen, current) {
@@ -186,7 +200,8 @@ struct ConditionParser {
                     }
                 }
                 let close = advance()
-                return ConditionSyntax(kind: .call(name: name, arguments: arguments), offset: token.offset, length: close.offset + 1 - token.offset)
+                return ConditionSyntax(kind: .call(name: name, arguments: arguments), offset: token.offset,
+                                       length: close.offset + 1 - token.offset, height: (arguments.map(\.height).max() ?? 0) + 1)
             }
             var segments = [(name: name, offset: token.offset)]
             var end = token.offset + token.length

@@ -51,4 +51,7 @@ struct ConditionSyntax: Equatable {
     /// For a comparison: where its operator stands.
     var operatorOffset: Int = 0
     var operatorLength: Int = 0
+    /// Nodes on the longest path down from this one (a leaf is 1). Checking, compiling and
+    /// evaluating walk the tree recursively, so the parser bounds it.
+    var height = 1
 }

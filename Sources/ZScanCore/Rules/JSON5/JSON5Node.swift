@@ -19,15 +19,35 @@ public struct JSON5Node: Sendable, Equatable {
     public var location: SourceLocation
     /// For strings: the file location of every Unicode scalar of the decoded string, in order
     /// (`count == string.unicodeScalars.count`). A scalar written as an escape is located at its
-    /// backslash. Empty for other values.
-    public var scalarLocations: [SourceLocation]
+    /// backslash. Empty for other values. Derived on demand for a string written without escapes.
+    public var scalarLocations: [SourceLocation] {
+        switch listedLocations {
+        case let .some(listed): return listed
+        case .none:
+            guard case let .string(text) = value else { return [] }
+            var out: [SourceLocation] = []
+            out.reserveCapacity(text.unicodeScalars.count)
+            var offset = location.offset + 1
+            for (index, scalar) in text.unicodeScalars.enumerated() {
+                out.append(SourceLocation(line: location.line, column: location.column + 1 + index, offset: offset))
+                offset += UTF8.width(scalar)
+            }
+            return out
+        }
+    }
+    /// The scalar locations of a string with escapes or line continuations; nil when they follow
+    /// from `location` (a string written as it reads: one scalar per column after the quote).
+    /// Rule files are mostly such strings, and a list costs 24 bytes per scalar.
+    private var listedLocations: [SourceLocation]?
     /// Just past the value's last character.
     public var end: SourceLocation
 
-    public init(value: Value, location: SourceLocation, scalarLocations: [SourceLocation] = [], end: SourceLocation) {
+    /// `scalarLocations` nil: a string written without escapes, each scalar one column after the
+    /// one before, starting just after the opening quote at `location`.
+    public init(value: Value, location: SourceLocation, scalarLocations: [SourceLocation]? = nil, end: SourceLocation) {
         self.value = value
         self.location = location
-        self.scalarLocations = scalarLocations
+        self.listedLocations = scalarLocations
         self.end = end
     }
 
@@ -35,9 +55,16 @@ public struct JSON5Node: Sendable, Equatable {
     /// scalar's location, `count` (just past the last scalar, where "unexpected end" errors
     /// point) gives the closing quote. Out-of-range indices are clamped; non-strings give `location`.
     public func location(ofScalar index: Int) -> SourceLocation {
-        guard case .string = value else { return location }
-        if index < 0 { return scalarLocations.first ?? closingQuote }
-        if index < scalarLocations.count { return scalarLocations[index] }
+        guard case let .string(text) = value else { return location }
+        guard let listed = listedLocations else {
+            let scalars = text.unicodeScalars
+            if scalars.isEmpty || index >= scalars.count { return closingQuote }
+            let before = scalars.prefix(max(0, index))
+            let offset = before.reduce(location.offset + 1) { $0 + UTF8.width($1) }
+            return SourceLocation(line: location.line, column: location.column + 1 + before.count, offset: offset)
+        }
+        if index < 0 { return listed.first ?? closingQuote }
+        if index < listed.count { return listed[index] }
         return closingQuote
     }
 

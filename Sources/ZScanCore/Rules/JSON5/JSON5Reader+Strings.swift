@@ -1,13 +1,16 @@
 /// JSON5 strings: single or double quoted, every ECMAScript escape, line continuations, and the
 /// file location of each decoded scalar so errors inside a string map back to the file.
 extension JSON5Reader {
-    /// Reads a quoted string at the cursor; returns its text and one location per scalar.
-    mutating func string() throws(JSON5Error) -> (text: String, locations: [SourceLocation]) {
+    /// Reads a quoted string at the cursor; returns its text and one location per scalar, or nil
+    /// locations when the string has no escape or line continuation, so that each scalar's
+    /// location follows from the opening quote's (`JSON5Node.scalarLocations` derives them).
+    mutating func string() throws(JSON5Error) -> (text: String, locations: [SourceLocation]?) {
         let start = here
         let quote = bytes[index]
         advanceASCII()
         var utf8: [UInt8] = []
-        var locations: [SourceLocation] = []
+        // Stays nil until the first escape; then holds every scalar's location.
+        var locations: [SourceLocation]?
         while true {
             guard index < bytes.count else { throw fail("unterminated string", at: start) }
             let byte = bytes[index]
@@ -18,15 +21,18 @@ extension JSON5Reader {
             case 0x0A, 0x0D:
                 throw fail("line break inside a string (write \\n, or end the line with a backslash to continue the string)")
             case UInt8(ascii: "\\"):
+                if locations == nil {
+                    locations = JSON5Node(value: .string(String(decoding: utf8, as: UTF8.self)), location: start, end: here).scalarLocations
+                }
                 if let scalar = try escape(stringStart: start) {
-                    locations.append(scalar.location)
+                    locations?.append(scalar.location)
                     Self.appendUTF8(scalar.value, to: &utf8)
                 }
             case 0..<0x80:
-                // A run of plain ASCII: copied at once, one location per byte.
+                // A run of plain ASCII: copied at once.
                 let runStart = index
                 repeat {
-                    locations.append(SourceLocation(line: line, column: column, offset: index))
+                    locations?.append(SourceLocation(line: line, column: column, offset: index))
                     index += 1
                     column += 1
                 } while index < bytes.count && bytes[index] < 0x80 && bytes[index] != quote
@@ -34,7 +40,7 @@ extension JSON5Reader {
                 utf8.append(contentsOf: bytes[runStart..<index])
             default:
                 guard let decoded = scalar(at: index) else { throw invalidUTF8() }
-                locations.append(here)
+                locations?.append(here)
                 utf8.append(contentsOf: bytes[index..<index + decoded.length])
                 index += decoded.length
                 column += 1

@@ -11,7 +11,7 @@ public enum SourceDiagnostic {
     public static func render(file: String, source: [UInt8], location: SourceLocation,
                               severity: String = "error", message: String) -> String {
         var out = "\(visible(file)):\(location.line):\(location.column): \(visible(severity)): \(visible(message))\n"
-        var shown = String(decoding: lineBytes(location.line, of: source), as: UTF8.self).unicodeScalars.map(display)
+        var shown = String(decoding: lineBytes(location, of: source), as: UTF8.self).unicodeScalars.map(display)
         // Column of the caret, at most just past the end of the line.
         var caret = min(max(location.column, 1), shown.count + 1) - 1
         if shown.count > maxShownWidth {
@@ -28,6 +28,24 @@ public enum SourceDiagnostic {
         out += "    " + String(text) + "\n"
         out += String(repeating: " ", count: 4 + caret) + "^\n"
         return out
+    }
+
+    /// The bytes of the line holding `location` without its line break, found from its byte
+    /// offset (a file with thousands of errors renders each in the time of its own line).
+    static func lineBytes(_ location: SourceLocation, of source: [UInt8]) -> ArraySlice<UInt8> {
+        let bom = source.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
+        // An offset that cannot be on the line (none recorded, or past the end) falls back to counting lines.
+        guard location.offset >= bom, location.offset <= source.count, location.offset > 0 || location.line <= 1 else {
+            return lineBytes(location.line, of: source)
+        }
+        func isBreak(_ byte: UInt8) -> Bool { byte == 0x0A || byte == 0x0D }
+        var start = location.offset
+        // Pointing at the LF of a CRLF: the line is the one the CR ends.
+        if start < source.count, source[start] == 0x0A, start > bom, source[start - 1] == 0x0D { start -= 1 }
+        var end = start
+        while start > bom && !isBreak(source[start - 1]) { start -= 1 }
+        while end < source.count && !isBreak(source[end]) { end += 1 }
+        return source[start..<end]
     }
 
     /// The bytes of 1-based line `number` without its line break (LF, CR or CRLF, as the parser

@@ -108,12 +108,12 @@ public struct PidfdControl: ProcessControl {
         if handle.token >= 0 { close(handle.token) }
     }
 
-    public func children(of parents: Set<ProcessIdentity>) -> [ProcessRecord] {
+    public func children(of parents: Set<ProcessIdentity>, groups: Set<Int32>) -> [ProcessRecord] {
         guard let snapshot = try? LinuxSnapshotSource(procRoot: procRoot).collect(what: [.cmdline, .status]) else { return [] }
         // Only parents still alive as the same process: a pid reused by another program must
         // not bring that program's children into the tree.
         let alive = Set(snapshot.processes.lazy.map(\.identity).filter { parents.contains($0) }.map(\.pid))
-        return snapshot.processes.filter { alive.contains($0.ppid) && $0.state != "Z" }
+        return snapshot.processes.filter { (alive.contains($0.ppid) || groups.contains($0.pgid)) && $0.state != "Z" }
     }
 
     public func state(of identity: ProcessIdentity) -> String? {

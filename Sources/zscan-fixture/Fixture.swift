@@ -22,6 +22,7 @@ struct Fixture {
         case "spin": return try runSpin()
         case "tree": return try runTree()
         case "forker": return try runForker()
+        case "escaper": return try runEscaper()
         case "population": return try runPopulation()
         default: throw .usage("unknown mode: \(options.mode ?? "")")
         }

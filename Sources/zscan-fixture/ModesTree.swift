@@ -41,6 +41,38 @@ extension Fixture {
         return object([("forker", .int(Int(forker)))])
     }
 
+    /// escaper: a child that every M ms (at most 200 times) forks an intermediate that forks an
+    /// idle grandchild and exits at once, so the grandchild is re-parented to the subreaper or
+    /// init and leaves the escaper's tree; a classic double fork. With --own-group the escaper
+    /// leads its own process group, which the grandchildren keep.
+    mutating func runEscaper() throws(FixtureError) -> JSON {
+        let interval = try options.int("--interval-ms", default: 20, in: 1...3_600_000)
+        let ownGroup = options.flags.contains("--own-group")
+        let escaper = try context.fork { escaper in
+            if ownGroup { _ = setpgid(0, 0) }
+            escaper.reportReady()
+            var made = 0
+            while made < 200 {
+                var entry = pollfd(fd: escaper.lifeline.pipe.readFd, events: Int16(POLLIN), revents: 0)
+                if poll(&entry, 1, Int32(interval)) > 0 && escaper.lifeline.hasEnded() { _exit(0) }
+                let intermediate = try? escaper.fork { middle in
+                    _ = try? middle.fork { grandchild in grandchild.lifeline.idle() }
+                    _exit(0)
+                }
+                if let intermediate {
+                    var status: Int32 = 0
+                    _ = waitpid(intermediate, &status, 0)
+                    made += 1
+                }
+            }
+            escaper.lifeline.idle()
+        }
+        if ownGroup { _ = setpgid(escaper, escaper) }
+        tracker.addDirect(escaper)
+        _ = try context.report.collect(1, until: setupDeadline)
+        return object([("escaper", .int(Int(escaper))), ("pgid", .int(Int(ownGroup ? escaper : getpgrp())))])
+    }
+
     /// population: the handle leads its own process group and forks N idle children with
     /// K extra fds each; the first L also hold a TCP listener on 127.0.0.1.
     mutating func runPopulation() throws(FixtureError) -> JSON {

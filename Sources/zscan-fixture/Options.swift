@@ -34,6 +34,7 @@ struct Options {
         "spin": (["--seconds"], []),
         "tree": (["--depth", "--width"], []),
         "forker": (["--interval-ms"], []),
+        "escaper": (["--interval-ms"], ["--own-group"]),
         "population": (["--count", "--listeners", "--fds"], []),
     ]
 
@@ -60,6 +61,8 @@ struct Options {
           spin [--seconds S]                      {"pid","spinner"}
           tree [--depth D=1] [--width W=1]        {"pid","nodes":[{"pid","ppid","depth"},...]}
           forker [--interval-ms M=20]             {"pid","forker"}
+          escaper [--interval-ms M=20] [--own-group]
+                                                  {"pid","escaper","pgid"}
           population [--count N=100] [--listeners L=50] [--fds K=4]
                                                   {"pid","pgid","count","ports":[...]}
         Port 0 means an ephemeral port; listen --count N with P > 0 uses ports P...P+N-1.

@@ -364,6 +364,37 @@ final class CleanupTests: XCTestCase {
         XCTAssertEqual(plan.items.map { $0.members.map(\.identity.pid) }, [[5000], [5001]])
     }
 
+    /// A member that double-forked before or during cleanup left a grandchild re-parented to init
+    /// but still in the group the tree's root leads: it is followed there and ended.
+    func testEscapedMembersAreFollowedThroughTheGroupTheirTreeLeads() {
+        let machine = Machine([proc(5000, "server", group: 5000), proc(5001, parent: 5000, "worker", group: 5000),
+                               proc(5100, "escaped", group: 5000), proc(5200, "stranger", group: 5200)])
+        let actions = machine.run([machine.finding(.terminateTree, 5000)])
+        XCTAssertEqual(actions.compactMap(\.process?.pid).sorted(), [5000, 5001, 5100])
+        XCTAssertEqual(actions[pid: 5100]?.outcome, .terminated)
+        XCTAssertEqual(actions[pid: 5100]?.steps.first, "left the tree (parent 1); found in its process group 5000")
+        XCTAssertEqual(machine.fake.touches(5200), [], "another group is not the tree's")
+        // A plain terminate ends its target only.
+        let single = Machine([proc(5000, "server", group: 5000), proc(5100, "escaped", group: 5000)])
+        XCTAssertEqual(single.run([single.finding(.terminate, 5000)]).compactMap(\.process?.pid), [5000])
+    }
+
+    /// The tree's root leads the group zscan runs in (zscan joined it): the group is not
+    /// followed, so zscan's siblings in it are safe; nor is a group that is not led by a member.
+    func testZscansOwnGroupAndGroupsNotLedByTheTreeAreNeverFollowed() {
+        let machine = Machine([proc(5000, "runner", group: 5000), proc(5100, "sibling of zscan", group: 5000)], zscanGroup: 5000)
+        XCTAssertFalse(machine.cleanupGuard.mayFollow(group: 5000))
+        XCTAssertEqual(machine.run([machine.finding(.terminateTree, 5000)]).compactMap(\.process?.pid), [5000])
+        XCTAssertEqual(machine.fake.touches(5100), [])
+        let shared = Machine([proc(5000, "server", group: 3900), proc(5100, "job sibling", group: 3900)])
+        XCTAssertEqual(shared.run([shared.finding(.terminateTree, 5000)]).compactMap(\.process?.pid), [5000])
+        XCTAssertEqual(shared.fake.touches(5100), [])
+        for pid: Int32 in [0, 1, 300, 3800, 3900, Machine.zscan] {
+            XCTAssertFalse(Machine(initPid: 300).cleanupGuard.mayFollow(group: pid), "group \(pid)")
+        }
+        XCTAssertTrue(Machine().cleanupGuard.mayFollow(group: 5000))
+    }
+
     func testReapItemsComeLast() {
         let machine = Machine([proc(5000, "make"), proc(5001, parent: 5000, "cc", state: "Z"), proc(5002, "vite")])
         let plan = machine.plan([
@@ -401,8 +432,8 @@ final class CleanupTests: XCTestCase {
 }
 
 /// A process of uid 1000 (zscan's user) with a start time derived from its pid.
-private func proc(_ pid: Int32, parent: Int32 = 1, _ name: String, state: String = "S", uid: UInt32? = 1000) -> ProcessRecord {
-    ProcessRecord(pid: pid, ppid: parent, state: state, name: name, cmdline: state == "Z" ? "" : name, uid: uid,
+private func proc(_ pid: Int32, parent: Int32 = 1, _ name: String, state: String = "S", uid: UInt32? = 1000, group: Int32 = 0) -> ProcessRecord {
+    ProcessRecord(pid: pid, ppid: parent, pgid: group, state: state, name: name, cmdline: state == "Z" ? "" : name, uid: uid,
                   startTicks: UInt64(pid) * 10 + 3)
 }
 
@@ -420,7 +451,7 @@ private final class Machine {
     let maxPasses: Int
 
     init(_ targets: [ProcessRecord] = [], initPid: Int32 = 1, protect: [String] = [], onlyUID: UInt32? = 1000,
-         grace: Double = 5, dryRun: Bool = false, maxPasses: Int = 20) {
+         grace: Double = 5, dryRun: Bool = false, maxPasses: Int = 20, zscanGroup: Int32 = 0) {
         var kworker = proc(3, parent: 2, "kworker/0:0", uid: 0)
         var kthreadd = proc(2, parent: 0, "kthreadd", uid: 0)
         kworker.kernelThread = true
@@ -429,7 +460,7 @@ private final class Machine {
             host: HostInfo(initPid: initPid, collectorPid: Self.zscan),
             processes: [
                 proc(1, parent: 0, "systemd", uid: 0), kthreadd, kworker, proc(300, "tini"),
-                proc(3800, "tmux"), proc(3900, parent: 3800, "bash"), proc(Self.zscan, parent: 3900, "zscan"),
+                proc(3800, "tmux"), proc(3900, parent: 3800, "bash"), proc(Self.zscan, parent: 3900, "zscan", group: zscanGroup),
             ] + targets)
         snapshot.link()
         self.snapshot = snapshot

@@ -150,14 +150,14 @@ final class FakeProcessControl: ProcessControl, @unchecked Sendable {
     }
 
     /// Matches parents by pid alone, so a test sees exactly which identities the executor asked about.
-    func children(of parents: Set<ProcessIdentity>) -> [ProcessRecord] {
+    func children(of parents: Set<ProcessIdentity>, groups: Set<Int32>) -> [ProcessRecord] {
         calls.append(.children(parents.map(\.pid).sorted()))
         childrenQueries.append(parents)
         for process in appearing[childrenQueries.count] ?? [] { add(process) }
         let pids = Set(parents.map(\.pid))
         if let forker = forksForever, pids.contains(forker), isAlive(forker) { spawn(from: forker) }
         return processes.values
-            .filter { $0.alive && $0.record.state != "Z" && pids.contains($0.record.ppid) }
+            .filter { $0.alive && $0.record.state != "Z" && (pids.contains($0.record.ppid) || groups.contains($0.record.pgid)) }
             .map(\.record)
             .sorted { $0.pid < $1.pid }
     }

@@ -101,8 +101,12 @@ public struct CleanupExecutor {
 
     private func terminate(_ item: CleanupPlan.Item, plannedElsewhere: Set<ProcessIdentity>) -> [CleanupAction] {
         var batch = Batch()
+        /// Process groups led by attached members of a tree: a member that double-forks to leave
+        /// the tree (its child re-parented to init) leaves its grandchild in the group.
+        var groups: Set<Int32> = []
         /// Adds a member; `front` puts it before everything known (a descendant found later).
-        func take(_ member: CleanupPlan.Member, step: String? = nil, front: Bool = false) -> ProcessHandle? {
+        /// `pgid` is its process group when known (else looked up in the scan).
+        func take(_ member: CleanupPlan.Member, step: String? = nil, front: Bool = false, pgid: Int32? = nil) -> ProcessHandle? {
             if front { batch.order.insert(member.identity, at: 0) } else { batch.order.append(member.identity) }
             let steps = step.map { [$0] } ?? []
             if let why = member.protected {
@@ -120,6 +124,12 @@ public struct CleanupExecutor {
             switch control.attach(member.identity) {
             case let .attached(handle):
                 batch.handles.append(handle)
+                let group = pgid ?? context.pidIndex[member.identity.pid].flatMap {
+                    context.snapshot.processes[$0].identity == member.identity ? context.snapshot.processes[$0].pgid : nil
+                }
+                if item.action == .terminateTree, group == member.identity.pid, cleanupGuard.mayFollow(group: member.identity.pid) {
+                    groups.insert(member.identity.pid)
+                }
                 if member.state == "T" { batch.stopped.insert(member.identity) }
                 batch.records[member.identity] = action(item, member, .survived, steps: steps)
                 return handle
@@ -133,14 +143,19 @@ public struct CleanupExecutor {
             }
             return nil
         }
-        /// Children of the batch's live members that it does not know yet, taken in.
+        /// Children of the batch's live members, and members of their groups, that it does not
+        /// know yet, taken in.
         func takeNewChildren(step: String) -> [ProcessHandle] {
             let known = Set(batch.order).union(plannedElsewhere)
-            let fresh = control.children(of: Set(batch.handles.map(\.identity))).filter { !known.contains($0.identity) }
+            let parents = Set(batch.handles.map(\.identity))
+            let parentPids = Set(parents.map(\.pid))
+            let fresh = control.children(of: parents, groups: groups).filter { !known.contains($0.identity) }
             return zip(fresh, guardReasons(fresh)).compactMap { process, reason in
-                take(CleanupPlan.Member(identity: process.identity, name: process.name, cmdline: process.cmdline,
-                                        state: process.state, protected: reason),
-                     step: step, front: true)
+                let escaped = !parentPids.contains(process.ppid)
+                return take(CleanupPlan.Member(identity: process.identity, name: process.name, cmdline: process.cmdline,
+                                               state: process.state, protected: reason),
+                            step: escaped ? "left the tree (parent \(process.ppid)); found in its process group \(process.pgid)" : step,
+                            front: true, pgid: process.pgid)
             }
         }
         /// SIGSTOP from the root down so nothing forks, then look for children forked meanwhile,

@@ -6,6 +6,8 @@ public struct CleanupGuard: Sendable {
     /// zscan's parent, grandparent, … up to the namespace init, from the snapshot.
     public let ancestors: Set<Int32>
     public let initPid: Int32
+    /// zscan's own process group and session: never followed as a tree's group.
+    public let ownGroups: Set<Int32>
     public let protect: [CompiledCondition]
     /// Only this uid's processes may be touched (root's too, when root runs zscan); nil with
     /// `--all-users`.
@@ -15,8 +17,15 @@ public struct CleanupGuard: Sendable {
         selfPid = snapshot.host.collectorPid
         initPid = snapshot.host.initPid ?? 1
         ancestors = Set(snapshot.ancestors(of: selfPid).map(\.pid))
+        ownGroups = Set(snapshot.process(pid: selfPid).map { [$0.pgid, $0.sid] } ?? [])
         self.protect = protect
         self.onlyUID = onlyUID
+    }
+
+    /// Whether cleanup may look for a tree's escaped members in the process group `pgid` (led by a
+    /// member of the tree): never zscan's own group or session, init's, or an ancestor's.
+    public func mayFollow(group pgid: Int32) -> Bool {
+        pgid > 1 && pgid != initPid && pgid != selfPid && !ownGroups.contains(pgid) && !ancestors.contains(pgid)
     }
 
     /// Why this process must not be touched, or nil when it may be.

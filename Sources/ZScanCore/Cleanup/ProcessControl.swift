@@ -42,11 +42,18 @@ public protocol ProcessControl: Sendable {
     /// With no handles it simply waits `seconds`.
     func waitForExit(_ handles: [ProcessHandle], seconds: Double) -> Set<ProcessIdentity>
     func release(_ handle: ProcessHandle)
-    /// Processes alive now whose parent is one of `parents`, read afresh. A parent whose pid now
-    /// belongs to another process (a different start time) has no children here.
-    func children(of parents: Set<ProcessIdentity>) -> [ProcessRecord]
+    /// Processes alive now whose parent is one of `parents` or whose process group is one of
+    /// `groups`, read afresh. A parent whose pid now belongs to another process (a different start
+    /// time) has no children here. (A group id stays allocated while any member lives, so a group
+    /// cannot be another program's until it is empty.)
+    func children(of parents: Set<ProcessIdentity>, groups: Set<Int32>) -> [ProcessRecord]
     /// The state letter now, or nil when the process is gone or its pid was reused.
     func state(of identity: ProcessIdentity) -> String?
     /// Deletes `path` only if it still names `pid` (its content at scan time).
     func removeFile(_ path: String, ifPid pid: Int32?) -> FileRemoval
+}
+
+extension ProcessControl {
+    /// Processes alive now whose parent is one of `parents`.
+    public func children(of parents: Set<ProcessIdentity>) -> [ProcessRecord] { children(of: parents, groups: []) }
 }

@@ -1,5 +1,4 @@
 import Glibc
-import Synchronization
 import ZScanCore
 
 /// Takes snapshots from a procfs tree: `/proc` by default, or a fixture tree in tests.
@@ -11,12 +10,23 @@ public struct LinuxSnapshotSource: SnapshotSource {
     /// Read zscan's own namespace's TCP table through netlink sock_diag (falling back to
     /// `/proc/net` when refused); only meaningful for the live `/proc`.
     public let useNetlink: Bool
+    /// Seconds a zombie must stay one to be kept. A parent that waits for its children reaps
+    /// each within moments of its exit, so a zombie seen once may be gone the next instant:
+    /// that is a process ending, not a zombie left behind (issue 7, churn). Zombies are read
+    /// again this long after the collection, and those reaped meanwhile are dropped as vanished.
+    public let zombieGrace: Double
 
-    public init(procRoot: String = "/proc", passwdPath: String = "/etc/passwd", threads: Int? = nil, useNetlink: Bool? = nil) {
+    public static let defaultZombieGrace = 0.05
+
+    public init(
+        procRoot: String = "/proc", passwdPath: String = "/etc/passwd", threads: Int? = nil, useNetlink: Bool? = nil,
+        zombieGrace: Double = LinuxSnapshotSource.defaultZombieGrace
+    ) {
         self.procRoot = procRoot
         self.passwdPath = passwdPath
         self.threads = threads
         self.useNetlink = useNetlink ?? (procRoot == "/proc")
+        self.zombieGrace = zombieGrace
     }
 
     public func collect(what requested: FieldSet) throws(ScanError) -> Snapshot {
@@ -67,6 +77,7 @@ public struct LinuxSnapshotSource: SnapshotSource {
         }
         var counters = ScanCounters()
         for slot in counted.all { counters.add(slot) }
+        counters.vanished += dropReapedZombies(&processes, procFD: procFD, file: file)
 
         if fields.contains(.status) {
             let users = UserDirectory(passwdPath: passwdPath, file: file)
@@ -89,6 +100,22 @@ public struct LinuxSnapshotSource: SnapshotSource {
         }
         snapshot.durationMs = ((HostFacts.monotonic() - started) * 1e5).rounded() / 100
         return snapshot
+    }
+
+    /// Reads every zombie again `zombieGrace` seconds after the collection and drops those whose
+    /// parent reaped them meanwhile (the pid is gone, or is another process now); returns how many.
+    private func dropReapedZombies(_ processes: inout [ProcessRecord], procFD: Int32, file: ProcFile) -> Int {
+        guard zombieGrace > 0, processes.contains(where: \.isZombie) else { return 0 }
+        Clock.sleep(zombieGrace)
+        let before = processes.count
+        processes.removeAll { process in
+            guard process.isZombie else { return false }
+            guard let count = try? file.read("\(process.pid)/stat", relativeTo: procFD),
+                  let stat = file.parse(count, { StatParser.parse($0) })
+            else { return true }
+            return stat.state != "Z" || stat.startTicks != process.startTicks
+        }
+        return before - processes.count
     }
 
     /// The numeric entries of the procfs root: thread-group leaders only (threads are not listed).
@@ -159,15 +186,20 @@ public struct LinuxSnapshotSource: SnapshotSource {
         return readAny ? sockets : nil
     }
 }
-/// Per-worker counters, handed over under a lock once per worker.
-private final class CounterSlots: Sendable {
-    private let slots: Mutex<[ScanCounters]>
+/// Per-worker counters, one slot each, written once by its worker and read after the workers are
+/// joined. No lock: the join orders them for ThreadSanitizer too, which does not see the order a
+/// contended `Mutex` gives (its slow path, PI futexes in the uninstrumented libswiftSynchronization):
+/// the same handover under a Mutex drew race reports in WorkerPoolTests.
+private final class CounterSlots: @unchecked Sendable {
+    private let slots: UnsafeMutableBufferPointer<ScanCounters>
 
-    init(count: Int) { slots = Mutex(Array(repeating: ScanCounters(), count: count)) }
+    init(count: Int) { slots = .allocate(capacity: count); slots.initialize(repeating: ScanCounters()) }
 
-    func store(_ worker: Int, _ counters: ScanCounters) { slots.withLock { $0[worker] = counters } }
+    deinit { slots.deallocate() }
 
-    var all: [ScanCounters] { slots.withLock { $0 } }
+    func store(_ worker: Int, _ counters: ScanCounters) { slots[worker] = counters }
+
+    var all: [ScanCounters] { Array(slots) }
 }
 
 /// Uninitialized record storage that workers fill at distinct indices (one per pid, so no two

@@ -175,6 +175,36 @@ final class RealProcessTests: XCTestCase {
         XCTAssertNotNil(s.process(pid: getpid()), "the collector sees itself")
     }
 
+    /// A child that exits and is reaped moments later is a process ending, not a zombie left behind
+    /// (issue 7, churn): the collector reads zombies again after its grace and drops the reaped ones.
+    func testZombieReapedDuringTheGraceIsDropped() throws {
+        let reaped = try exitedChild()
+        let kept = try exitedChild()
+        defer { _ = waitpid(kept, nil, 0) }
+        // Reaped 0.3 s into the 1 s grace; a collection slower than 0.3 s never sees it at all.
+        let reaper = Thread { usleep(300_000); _ = waitpid(reaped, nil, 0) }
+        reaper.start()
+        let s = try LinuxSnapshotSource(zombieGrace: 1).collect(what: .standard)
+        XCTAssertNil(s.process(pid: reaped), "a zombie reaped during the grace is dropped")
+        XCTAssertEqual(s.process(pid: kept)?.state, "Z", "a zombie still there after the grace is kept")
+        XCTAssertEqual(s.process(pid: kept)?.ppid, getpid())
+    }
+
+    /// Starts /bin/true as a child of this test and returns its pid once it is a zombie (not reaped).
+    private func exitedChild() throws -> Int32 {
+        var pid: pid_t = 0
+        let argv: [UnsafeMutablePointer<CChar>?] = [strdup("/bin/true"), nil]
+        defer { argv.forEach { free($0) } }
+        XCTAssertEqual(posix_spawn(&pid, "/bin/true", nil, nil, argv, environ), 0)
+        let deadline = Date().addingTimeInterval(10)
+        while Date() < deadline {
+            let stat = (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)) ?? ""
+            if let close = stat.range(of: ")", options: .backwards), stat[close.upperBound...].hasPrefix(" Z") { return pid }
+            usleep(1000)
+        }
+        throw XCTSkip("/bin/true (\(pid)) did not become a zombie within 10 s")
+    }
+
     func testSnapshotOfThisMachineRoundTrips() throws {
         let s = try snapshot(.all)
         XCTAssertGreaterThan(s.processes.count, 5)

@@ -14,13 +14,15 @@ public struct LinuxSnapshotSource: SnapshotSource {
     /// each within moments of its exit, so a zombie seen once may be gone the next instant:
     /// that is a process ending, not a zombie left behind (issue 7, churn). Zombies are read
     /// again this long after the collection, and those reaped meanwhile are dropped as vanished.
+    /// The scan (`zscan scan`, `zscan run`) uses `scanZombieGrace`; a snapshot, `zscan ports` and
+    /// cleanup's rescans show the moment as it is and take 0.
     public let zombieGrace: Double
 
-    public static let defaultZombieGrace = 0.05
+    public static let scanZombieGrace = 0.05
 
     public init(
         procRoot: String = "/proc", passwdPath: String = "/etc/passwd", threads: Int? = nil, useNetlink: Bool? = nil,
-        zombieGrace: Double = LinuxSnapshotSource.defaultZombieGrace
+        zombieGrace: Double = 0
     ) {
         self.procRoot = procRoot
         self.passwdPath = passwdPath

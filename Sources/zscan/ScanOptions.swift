@@ -177,7 +177,7 @@ struct ScanOptions {
     func scan(tracked: Set<Int32> = [], reportFD: Int32 = STDOUT_FILENO) throws(CLIError) -> (result: ScanResult, failed: Bool) {
         let progress = Progress(enabled: !quiet && isatty(STDERR_FILENO) == 1 && environment["TERM"] != "dumb")
         let pipeline = ScanPipeline(
-            source: LinuxSnapshotSource(procRoot: procRoot),
+            source: LinuxSnapshotSource(procRoot: procRoot, zombieGrace: LinuxSnapshotSource.scanZombieGrace),
             pidfileSource: PidFileReader(procRoot: procRoot),
             wait: { seconds in Clock.sleep(seconds) { progress.show("sampling CPU", fraction: $0) }; progress.clear() },
             now: Clock.wall, monotonic: Clock.monotonic)

@@ -10,6 +10,11 @@ enum CmdlineParser {
         if end == 0 { return ([], "") }
         let content = UnsafeBufferPointer(rebasing: bytes[0..<end])
         var args: [String] = []
+        // Exactly as many as there are arguments: growing by doubling left ~150 bytes unused per
+        // process (300 KB at 2000 processes).
+        var separators = 0
+        for byte in content where byte == 0 { separators += 1 }
+        args.reserveCapacity(separators + 1)
         var start = 0
         for i in 0...content.count where i == content.count || content[i] == 0 {
             args.append(String(decoding: UnsafeBufferPointer(rebasing: content[start..<i]), as: UTF8.self))

@@ -94,6 +94,8 @@ public struct LinuxSnapshotSource: SnapshotSource {
 
         var snapshot = Snapshot(
             host: host, takenAt: takenAt, fields: fields, counters: counters, processes: processes, sockets: sockets)
+        // The snapshot holds the only reference, so linking updates the table in place.
+        processes = []
         snapshot.link()
         if let initProcess = snapshot.process(pid: 1) {
             host.initPid = 1

@@ -7,9 +7,10 @@ import ZScanTestSupport
 /// action: PidReuseTests. A forker that never stops: CleanupCommandTests.)
 extension CleanupCommandTests {
     /// Every process of a listing that is neither planted by the scenario as a target nor the
-    /// `ps` that made the listing, by pid: what must be there, unchanged, afterwards.
+    /// `ps` that made the listing, by pid: what must be there, unchanged, afterwards. Zombies are
+    /// left out: they have ended already, and their parents may reap them at any moment.
     func bystanders(_ listing: String, targets: Set<Int32>) -> [Int32: ProcessRow] {
-        sandbox.processes(listing).filter { !targets.contains($0.key) && !$0.value.args.hasPrefix("ps ") }
+        sandbox.processes(listing).filter { !targets.contains($0.key) && !$0.value.args.hasPrefix("ps ") && !$0.value.stat.hasPrefix("Z") }
     }
 
     func testTermIgnoringEscaperIsFollowedIntoItsProcessGroupAndNothingElseIsTouched() throws {

@@ -103,3 +103,9 @@ public struct MeasuredRun {
         return MeasuredRun(result: result, seconds: seconds, maxRSSKiB: maxRSS)
     }
 }
+
+/// Whether this test run (and so the zscan it built) carries AddressSanitizer or ThreadSanitizer,
+/// whose shadow memory makes every process several times larger: memory bounds do not apply.
+public enum Sanitizers {
+    public static let active: Bool = ["__asan_init", "__tsan_init"].contains { (name: String) in dlsym(nil, name) != nil }
+}

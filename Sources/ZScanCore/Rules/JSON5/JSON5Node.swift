@@ -55,14 +55,9 @@ public struct JSON5Node: Sendable, Equatable {
     /// scalar's location, `count` (just past the last scalar, where "unexpected end" errors
     /// point) gives the closing quote. Out-of-range indices are clamped; non-strings give `location`.
     public func location(ofScalar index: Int) -> SourceLocation {
-        guard case let .string(text) = value else { return location }
-        guard let listed = listedLocations else {
-            let scalars = text.unicodeScalars
-            if scalars.isEmpty || index >= scalars.count { return closingQuote }
-            let before = scalars.prefix(max(0, index))
-            let offset = before.reduce(location.offset + 1) { $0 + UTF8.width($1) }
-            return SourceLocation(line: location.line, column: location.column + 1 + before.count, offset: offset)
-        }
+        guard case .string = value else { return location }
+        // Derived lists are built here, for an error message, never while loading.
+        let listed = scalarLocations
         if index < 0 { return listed.first ?? closingQuote }
         if index < listed.count { return listed[index] }
         return closingQuote

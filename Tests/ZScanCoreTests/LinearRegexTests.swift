@@ -299,8 +299,14 @@ final class LinearRegexTests: XCTestCase {
             let full = item.text(100_000)
             XCTAssertEqual(full.unicodeScalars.count, 100_000)
             var result = !item.expected
-            let halfTime = fastest(of: 3) { _ = regex.matches(half) }
-            let fullTime = fastest(of: 3) { result = regex.matches(full) }
+            var halfTime = fastest(of: 3) { _ = regex.matches(half) }
+            var fullTime = fastest(of: 3) { result = regex.matches(full) }
+            if fullTime >= 3 * halfTime + 0.005 {
+                // A busy machine (or a sanitizer build) can stall one round; a real blow-up shows
+                // again in a second, longer measurement.
+                halfTime = fastest(of: 5) { _ = regex.matches(half) }
+                fullTime = fastest(of: 5) { result = regex.matches(full) }
+            }
             XCTAssertEqual(result, item.expected, item.pattern)
             XCTAssertLessThan(fullTime, 2.0, "\(item.pattern) took \(fullTime) s on 100,000 scalars")
             XCTAssertLessThan(fullTime, 3 * halfTime + 0.005,

@@ -21,18 +21,38 @@ enum CmdlineParser {
             start = i + 1
         }
         if args.count == 1 {
-            // setproctitle leaves NUL padding after the title, or no NUL at all.
-            if end != bytes.count - 1 && args[0].utf8.contains(0x20) {
+            if isRetitled(bytes, end: end, separators: separators) {
                 args = args[0].split(separator: " ", omittingEmptySubsequences: true).map(String.init)
                 return (args, args.joined(separator: " "))
             }
             return (args, args[0])
         }
-        // The command line is the content with NULs shown as spaces: built once from the bytes.
-        let cmdline = String(unsafeUninitializedCapacity: content.count) { out in
+        return (args, joined(content))
+    }
+
+    /// The `cmdline` alone, without building `args` (a scan whose rules never name `args`):
+    /// always the same string `parse` returns.
+    static func commandLine(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
+        var end = bytes.count
+        while end > 0 && bytes[end - 1] == 0 { end -= 1 }
+        if end == 0 { return "" }
+        let content = UnsafeBufferPointer(rebasing: bytes[0..<end])
+        guard !content.contains(0) else { return joined(content) }
+        let title = String(decoding: content, as: UTF8.self)
+        guard isRetitled(bytes, end: end, separators: 0) else { return title }
+        return title.split(separator: " ", omittingEmptySubsequences: true).joined(separator: " ")
+    }
+
+    /// setproctitle leaves one string with spaces, then NUL padding or no NUL at all.
+    private static func isRetitled(_ bytes: UnsafeBufferPointer<UInt8>, end: Int, separators: Int) -> Bool {
+        separators == 0 && end != bytes.count - 1 && bytes[0..<end].contains(0x20)
+    }
+
+    /// The content with NULs shown as spaces, built once from the bytes.
+    private static func joined(_ content: UnsafeBufferPointer<UInt8>) -> String {
+        String(unsafeUninitializedCapacity: content.count) { out in
             for i in 0..<content.count { out[i] = content[i] == 0 ? 0x20 : content[i] }
             return content.count
         }
-        return (args, cmdline)
     }
 }

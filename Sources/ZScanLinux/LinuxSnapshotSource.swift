@@ -17,18 +17,23 @@ public struct LinuxSnapshotSource: SnapshotSource {
     /// The scan (`zscan scan`, `zscan run`) uses `scanZombieGrace`; a snapshot, `zscan ports` and
     /// cleanup's rescans show the moment as it is and take 0.
     public let zombieGrace: Double
+    /// Only the processes that hold a socket the snapshot lists (`zscan ports`): each process's
+    /// descriptors are read first, and the rest of it only if it holds one, which saves reading
+    /// `stat`, `status` and `cmdline` of every other process.
+    public let onlySocketHolders: Bool
 
     public static let scanZombieGrace = 0.05
 
     public init(
         procRoot: String = "/proc", passwdPath: String = "/etc/passwd", threads: Int? = nil, useNetlink: Bool? = nil,
-        zombieGrace: Double = 0
+        zombieGrace: Double = 0, onlySocketHolders: Bool = false
     ) {
         self.procRoot = procRoot
         self.passwdPath = passwdPath
         self.threads = threads
         self.useNetlink = useNetlink ?? (procRoot == "/proc")
         self.zombieGrace = zombieGrace
+        self.onlySocketHolders = onlySocketHolders
     }
 
     public func collect(what requested: FieldSet) throws(ScanError) -> Snapshot {
@@ -62,12 +67,15 @@ public struct LinuxSnapshotSource: SnapshotSource {
         let counted = CounterSlots(count: workers)
         let cursor = BatchCursor(total: pids.count, batch: 32)
         let hostFacts = host
+        let ownNetns = ownNamespace
         // The workers fill the final array's own storage, one slot per pid, which is then
         // compacted in place: a snapshot's records exist once, never in a second copy.
         var processes = [ProcessRecord](unsafeUninitializedCapacity: pids.count) { storage, initialized in
             let table = SlotTable(storage.baseAddress!, count: pids.count)
             WorkerPool.run(count: workers) { worker in
-                let reader = ProcessReader(fields: fields, host: hostFacts, ownNamespaceSockets: ownInodes)
+                let reader = ProcessReader(
+                    fields: fields, host: hostFacts, ownNamespaceSockets: ownInodes, ownNamespace: ownNetns,
+                    onlySocketHolders: onlySocketHolders && fields.readsSockets)
                 while let range = cursor.take() {
                     for i in range {
                         if let process = reader.read(pid: pids[i], procFD: procFD) { table.put(process, at: i) }

@@ -21,6 +21,8 @@ import ZScanCore
     public static func cmdline(_ bytes: [UInt8]) -> Int {
         bytes.withUnsafeBufferPointer { buffer in
             let parsed = CmdlineParser.parse(buffer)
+            // The command line read alone (a scan that never names `args`) is the same string.
+            precondition(CmdlineParser.commandLine(buffer) == parsed.cmdline, "commandLine differs from parse")
             return parsed.args.count &+ parsed.cmdline.utf8.count
         }
     }

@@ -12,12 +12,22 @@ final class ProcessReader {
     /// Inodes of the sockets in zscan's own network namespace: a process holding any other socket
     /// is in (or holds a socket of) another namespace, whose tables must be read too.
     private let ownNamespaceSockets: Set<UInt64>
+    /// zscan's own network namespace (its inode), when known.
+    private let ownNamespace: UInt64?
+    /// Read a process only if it holds one of `ownNamespaceSockets` or is in another network
+    /// namespace and holds a socket there (`zscan ports`): its descriptors first, the rest only then.
+    private let onlySocketHolders: Bool
     private(set) var counters = ScanCounters()
 
-    init(fields: FieldSet, host: HostInfo, ownNamespaceSockets: Set<UInt64> = []) {
+    init(
+        fields: FieldSet, host: HostInfo, ownNamespaceSockets: Set<UInt64> = [], ownNamespace: UInt64? = nil,
+        onlySocketHolders: Bool = false
+    ) {
         self.fields = fields
         self.host = host
         self.ownNamespaceSockets = ownNamespaceSockets
+        self.ownNamespace = ownNamespace
+        self.onlySocketHolders = onlySocketHolders
     }
 
     /// The process, or nil if it vanished while being read (counted).
@@ -30,6 +40,19 @@ final class ProcessReader {
             return nil
         }
         defer { close(dirfd) }
+
+        // Holders only: a process whose descriptors hold none of the sockets asked about is passed
+        // over unread (not counted), one that is gone or unlistable too (it holds nothing we can see).
+        var held: Descriptors? = nil
+        var netns: UInt64? = nil
+        if onlySocketHolders {
+            guard case .listed(let descriptors) = readDescriptors(dirfd: dirfd) else { return nil }
+            if !descriptors.inodes.contains(where: ownNamespaceSockets.contains) {
+                netns = otherNamespace(of: descriptors, dirfd: dirfd)
+                guard let netns, netns != ownNamespace else { return nil }
+            }
+            held = descriptors
+        }
 
         guard let count = try? file.read("stat", relativeTo: dirfd),
               let stat = file.parse(count, { StatParser.parse($0) })
@@ -72,14 +95,18 @@ final class ProcessReader {
         }
         if fields.contains(.cmdline) && process.kernelThread {
             // A kernel thread has no memory map, so no arguments: nothing to read.
-            process.args = []
+            if fields.contains(.args) { process.args = [] }
             process.cmdline = ""
         } else if fields.contains(.cmdline) {
             do {
                 let n = try file.read("cmdline", relativeTo: dirfd)
-                let parsed = file.parse(n) { CmdlineParser.parse($0) }
-                process.args = parsed.args
-                process.cmdline = parsed.cmdline
+                if fields.contains(.args) {
+                    let parsed = file.parse(n) { CmdlineParser.parse($0) }
+                    process.args = parsed.args
+                    process.cmdline = parsed.cmdline
+                } else {
+                    process.cmdline = file.parse(n) { CmdlineParser.commandLine($0) }
+                }
             } catch { note(error, mustExist: true) }
         }
         if fields.contains(.exe) && !process.kernelThread {
@@ -94,14 +121,23 @@ final class ProcessReader {
                 process.cgroup = file.parse(n) { CgroupParser.path($0) }
             } catch { note(error, mustExist: true) }
         }
-        if fields.contains(.fds) && process.kernelThread {
+        if let held {
+            process.fds = held.count
+            process.socketInodes = held.inodes
+            process.netns = netns
+        } else if fields.contains(.fds) && process.kernelThread {
             process.fds = 0
         } else if fields.contains(.fds) {
-            readDescriptors(of: &process, dirfd: dirfd, vanished: &vanished)
-        }
-        if fields.readsSockets && process.socketInodes.contains(where: { !ownNamespaceSockets.contains($0) }) {
-            if let n = try? file.readLink("ns/net", relativeTo: dirfd) {
-                process.netns = NamespaceLink.inode(file.buffer, count: n)
+            switch readDescriptors(dirfd: dirfd) {
+            case .listed(let descriptors):
+                process.fds = descriptors.count
+                process.socketInodes = descriptors.inodes
+                if fields.readsSockets { process.netns = otherNamespace(of: descriptors, dirfd: dirfd) }
+            case .gone:
+                // A zombie's fd directory cannot be opened either; it holds no descriptors.
+                if process.isZombie { process.fds = 0 } else { vanished = true }
+            case .unreadable:
+                break
             }
         }
         if fields.contains(.env) && !process.kernelThread {
@@ -117,20 +153,30 @@ final class ProcessReader {
         return process
     }
 
+    /// What `fd/` holds: how many descriptors, and the inodes of the sockets among them.
+    struct Descriptors {
+        var count: Int
+        var inodes: [UInt64]
+    }
+
+    enum DescriptorListing {
+        case listed(Descriptors)
+        /// The process exited (or is a zombie, whose `fd/` cannot be opened either).
+        case gone
+        /// Denied, or another error (counted).
+        case unreadable
+    }
+
     /// Counts descriptors and collects socket inodes (`socket:[INODE]` link targets).
-    private func readDescriptors(of process: inout ProcessRecord, dirfd: Int32, vanished: inout Bool) {
+    private func readDescriptors(dirfd: Int32) -> DescriptorListing {
         let fdDir: Int32
         do {
             fdDir = try ProcFile.openDirectory("fd", relativeTo: dirfd)
         } catch {
-            if error == .gone {
-                // A zombie's fd directory cannot be opened either; it holds no descriptors.
-                if process.isZombie { process.fds = 0 } else { vanished = true }
-            } else {
-                counters.denied += 1
-                counters.fdsUnreadable += 1
-            }
-            return
+            if error == .gone { return .gone }
+            counters.denied += 1
+            counters.fdsUnreadable += 1
+            return .unreadable
         }
         defer { close(fdDir) }
         var count = 0
@@ -163,15 +209,24 @@ final class ProcessReader {
                 counters.denied += 1
                 counters.fdsUnreadable += 1
             }
-            return
+            return .unreadable
         }
         // Listing may be allowed where following the links is not (ptrace access mode checks).
         if linksDenied {
             counters.denied += 1
             counters.fdsUnreadable += 1
         }
-        process.fds = count
-        process.socketInodes = inodes
+        return .listed(Descriptors(count: count, inodes: inodes))
+    }
+
+    /// The network namespace of a process holding a socket outside zscan's own namespace's table
+    /// (it is in, or holds a socket of, another namespace, whose tables must be read too); nil
+    /// when every socket it holds is in that table.
+    private func otherNamespace(of descriptors: Descriptors, dirfd: Int32) -> UInt64? {
+        guard descriptors.inodes.contains(where: { !ownNamespaceSockets.contains($0) }),
+              let n = try? file.readLink("ns/net", relativeTo: dirfd)
+        else { return nil }
+        return NamespaceLink.inode(file.buffer, count: n)
     }
 }
 

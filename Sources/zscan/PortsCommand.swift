@@ -39,7 +39,7 @@ enum PortsCommand {
         if arguments.has("tcp") != arguments.has("udp") {
             protocols = arguments.has("tcp") ? [.tcp, .tcp6] : [.udp, .udp6]
         }
-        let source = LinuxSnapshotSource(procRoot: arguments.value("proc-root") ?? "/proc")
+        let source = LinuxSnapshotSource(procRoot: arguments.value("proc-root") ?? "/proc", onlySocketHolders: true)
         let snapshot: Snapshot
         do {
             snapshot = try source.collect(what: [.status, .cmdline, .fds, .listeners])

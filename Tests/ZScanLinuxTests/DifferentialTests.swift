@@ -92,6 +92,8 @@ final class DifferentialTests: XCTestCase {
         return rows
     }
 
+    /// Both ways zscan reads listeners agree with ss: the whole snapshot, and the holders-only one
+    /// `zscan ports` takes (descriptors first; only the holders of a listed socket read whole).
     func testListeningSocketsAgreeWithSS() throws {
         let tcp4 = try FixtureProcess(["listen", "--port", "0", "--share", "2"])
         defer { tcp4.stop() }
@@ -101,25 +103,43 @@ final class DifferentialTests: XCTestCase {
         defer { udp.stop() }
         let stopped = try FixtureProcess(["stopped-listener", "--port", "0"])
         defer { stopped.stop() }
-
-        let before = try ssListeners()
-        let snapshot = try LinuxSnapshotSource().collect(what: .standard)
-        let after = try ssListeners()
-        var ours: Set<String> = []
-        for socket in snapshot.listeningSockets {
-            // ss writes IPv4-mapped and plain IPv6 alike in brackets.
-            let family = socket.proto == .tcp6 || socket.proto == .udp6 ? "6" : ""
-            let proto = socket.proto.isTCP ? "tcp" : "udp"
-            ours.insert("\(proto)\(family) \(socket.localPort) \(socket.owners)")
-        }
-        let stable = before.intersection(after)
-        XCTAssertEqual(stable.subtracting(ours), [], "ss saw these in both runs, zscan did not")
-        let ssEither = before.union(after)
-        XCTAssertEqual(ours.subtracting(ssEither), [], "zscan saw these, ss in neither run")
+        let idle = try FixtureProcess(["sleep"])
+        defer { idle.stop() }
         let fixturePorts = tcp4.ints("ports") + tcp6.ints("ports") + udp.ints("ports") + [stopped.int("port")!]
         XCTAssertEqual(fixturePorts.count, 5)
-        for port in fixturePorts {
-            XCTAssertTrue(ours.contains { $0.contains(" \(port) ") }, "fixture port \(port)")
+
+        for (label, source, fields) in [
+            ("snapshot", LinuxSnapshotSource(), FieldSet.standard),
+            ("holders only", LinuxSnapshotSource(onlySocketHolders: true), [.status, .cmdline, .fds, .listeners]),
+        ] {
+            let before = try ssListeners()
+            let snapshot = try source.collect(what: fields)
+            let after = try ssListeners()
+            var ours: Set<String> = []
+            for socket in snapshot.listeningSockets {
+                // ss writes IPv4-mapped and plain IPv6 alike in brackets.
+                let family = socket.proto == .tcp6 || socket.proto == .udp6 ? "6" : ""
+                let proto = socket.proto.isTCP ? "tcp" : "udp"
+                ours.insert("\(proto)\(family) \(socket.localPort) \(socket.owners)")
+            }
+            let stable = before.intersection(after)
+            XCTAssertEqual(stable.subtracting(ours), [], "\(label): ss saw these in both runs, zscan did not")
+            let ssEither = before.union(after)
+            XCTAssertEqual(ours.subtracting(ssEither), [], "\(label): zscan saw these, ss in neither run")
+            for port in fixturePorts {
+                XCTAssertTrue(ours.contains { $0.contains(" \(port) ") }, "\(label): fixture port \(port)")
+            }
+            if source.onlySocketHolders {
+                let listed = Set(snapshot.sockets.map(\.inode))
+                let strays = snapshot.processes.filter { process in
+                    !process.socketInodes.contains(where: listed.contains) && process.netns == nil
+                }
+                XCTAssertEqual(strays.map(\.pid), [], "holders only: processes that hold no listed socket")
+                XCTAssertNil(snapshot.process(pid: idle.pid), "holders only: the idle fixture holds no socket")
+                XCTAssertNotNil(snapshot.process(pid: stopped.int("listener")!)?.cmdline, "holders only: a holder is read whole")
+            } else {
+                XCTAssertNotNil(snapshot.process(pid: idle.pid))
+            }
         }
     }
 

@@ -84,7 +84,7 @@ final class ParserTests: XCTestCase {
             input.withUnsafeBufferPointer { buffer in
                 _ = StatParser.parse(buffer)
                 _ = StatusParser.effectiveUID(buffer)
-                _ = CmdlineParser.parse(buffer)
+                XCTAssertEqual(CmdlineParser.commandLine(buffer), CmdlineParser.parse(buffer).cmdline, "\(input)")
                 _ = NetTableParser.parse(buffer, proto: .tcp6, netns: nil)
                 _ = NetTableParser.parseLine(buffer, proto: .udp, netns: nil)
                 _ = EnvironParser.parse(buffer)
@@ -103,6 +103,8 @@ final class ParserTests: XCTestCase {
     func testCmdlineForms() {
         func parse(_ raw: String) -> ([String], String) {
             let r = bytes(Array(raw.utf8)) { CmdlineParser.parse($0) }
+            // A scan that never names `args` reads the command line alone: always the same string.
+            XCTAssertEqual(bytes(Array(raw.utf8)) { CmdlineParser.commandLine($0) }, r.cmdline, raw.debugDescription)
             return (r.args, r.cmdline)
         }
         XCTAssertTrue(parse("python3\0-m\0uvicorn\0app:app\0") == (["python3", "-m", "uvicorn", "app:app"], "python3 -m uvicorn app:app"))
@@ -111,6 +113,7 @@ final class ParserTests: XCTestCase {
         // setproctitle: one string with spaces, padded with NULs, or not terminated at all.
         XCTAssertTrue(parse("postgres: writer process\0\0\0\0") == (["postgres:", "writer", "process"], "postgres: writer process"))
         XCTAssertTrue(parse("nginx: master process /usr/sbin/nginx") == (["nginx:", "master", "process", "/usr/sbin/nginx"], "nginx: master process /usr/sbin/nginx"))
+        XCTAssertTrue(parse("nginx:  worker  process\0\0") == (["nginx:", "worker", "process"], "nginx: worker process"))
         // An ordinary single argument that contains a space keeps it.
         XCTAssertTrue(parse("my prog\0") == (["my prog"], "my prog"))
         XCTAssertTrue(parse("a\0\0b\0") == (["a", "", "b"], "a  b"))

@@ -144,6 +144,22 @@ final class RealProcessTests: XCTestCase {
         XCTAssertTrue(server.cmdline!.contains(disguised.marker))
     }
 
+    /// `args` are split only for a collection that asks for them (a rule naming `args`); the
+    /// command line is the same string either way.
+    func testArgumentsAreSplitOnlyWhenAsked() throws {
+        let fixture = try FixtureProcess(["--argv", "node dev server.js", "sleep"])
+        defer { fixture.stop() }
+        let plain = try XCTUnwrap(try LinuxSnapshotSource().collect(what: [.cmdline]).process(pid: fixture.pid))
+        let split = try XCTUnwrap(try LinuxSnapshotSource().collect(what: [.args]).process(pid: fixture.pid))
+        XCTAssertNil(plain.args)
+        XCTAssertEqual(Array(split.args!.prefix(3)), ["node", "dev", "server.js"])
+        XCTAssertEqual(plain.cmdline, split.cmdline)
+        XCTAssertEqual(plain.cmdline, split.args!.joined(separator: " "))
+        XCTAssertEqual(FieldSet([.cmdline]).names, ["cmdline"])
+        XCTAssertEqual(FieldSet.standard.names.filter { $0 == "cmdline" }.count, 1)
+        XCTAssertTrue(FieldSchema.fields(of: .process).first { $0.name == "args" }!.needs.contains(.args))
+    }
+
     func testHundredKilobyteCommandLineIsReadWhole() throws {
         let long = String(repeating: "x", count: 100_000)
         let fixture = try FixtureProcess(["sleep", "--pad", long])

@@ -22,7 +22,7 @@ public enum FieldSchema {
     public static let process: [FieldSpec] = [
         FieldSpec("pid", .int), FieldSpec("ppid", .int), FieldSpec("pgid", .int), FieldSpec("sid", .int),
         FieldSpec("tty", .string), FieldSpec("state", .string), FieldSpec("name", .string),
-        FieldSpec("exe", .string, .exe), FieldSpec("cmdline", .string, .cmdline), FieldSpec("args", .list(.string), .cmdline),
+        FieldSpec("exe", .string, .exe), FieldSpec("cmdline", .string, .cmdline), FieldSpec("args", .list(.string), [.cmdline, .args]),
         FieldSpec("cwd", .string, .cwd), FieldSpec("user", .string, .status), FieldSpec("uid", .int, .status),
         FieldSpec("start_ticks", .int), FieldSpec("started_at", .float), FieldSpec("age", .duration),
         FieldSpec("cpu", .float, sampled: true), FieldSpec("state_before", .string, sampled: true),

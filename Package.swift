@@ -14,7 +14,10 @@ let package = Package(
         .target(name: "CZScanSys"),
         .target(name: "ZScanCore"),
         .target(name: "ZScanLinux", dependencies: ["ZScanCore", "CZScanSys"]),
-        .executableTarget(name: "zscan", dependencies: ["ZScanCore", "ZScanLinux"]),
+        // The command line: argument parsing, options and their precedence, the config file, the
+        // commands. A library so that tests call it directly; the executable only calls it.
+        .target(name: "ZScanCLI", dependencies: ["ZScanCore", "ZScanLinux"]),
+        .executableTarget(name: "zscan", dependencies: ["ZScanCLI"]),
         .executableTarget(name: "zscan-fixture"),
         // Fuzz targets of the parsers: scripts/fuzz builds it with libFuzzer; otherwise it replays inputs.
         .executableTarget(name: "zscan-fuzz", dependencies: ["ZScanCore", "ZScanLinux", "CZScanSys"]),
@@ -22,7 +25,7 @@ let package = Package(
         // Linux and CLI tests run the real binaries, so they depend on them to get them built.
         .target(name: "ZScanTestSupport", path: "Tests/ZScanTestSupport"),
         .testTarget(name: "ZScanLinuxTests", dependencies: ["ZScanLinux", "ZScanCore", "ZScanTestSupport", "zscan-fixture"]),
-        .testTarget(name: "ZScanCLITests", dependencies: ["ZScanCore", "ZScanTestSupport", "zscan", "zscan-fixture", "zscan-fuzz"]),
+        .testTarget(name: "ZScanCLITests", dependencies: ["ZScanCLI", "ZScanCore", "ZScanTestSupport", "zscan", "zscan-fixture", "zscan-fuzz"]),
     ],
     swiftLanguageModes: [.v6]
 )

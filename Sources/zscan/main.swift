@@ -1,3 +1,4 @@
 import Glibc
+import ZScanCLI
 
 exit(ZScanCommand.run(Array(CommandLine.arguments.dropFirst())))

@@ -1,7 +1,7 @@
 import ZScanCore
 
 /// The top-level command: picks a subcommand, prints help and errors, returns the exit code.
-enum ZScanCommand {
+public enum ZScanCommand {
     static let spec = CommandSpec(
         name: "",
         abstract: "Find what processes left behind: zombies, orphaned dev servers, ports held by dead, stopped or orphaned processes, hangs and leaks.",
@@ -41,7 +41,7 @@ enum ZScanCommand {
 
     static let versionSpec = CommandSpec(name: "version", abstract: "Show the version.", usage: "", options: [CommandSpec.help])
 
-    static func run(_ arguments: [String]) -> Int32 {
+    public static func run(_ arguments: [String]) -> Int32 {
         // `zscan` and `zscan --fail-on zombie …` are the scan.
         guard let first = arguments.first else { return run(["scan"]) }
         if first.hasPrefix("-") && !["-h", "--help", "--version"].contains(first) { return run(["scan"] + arguments) }

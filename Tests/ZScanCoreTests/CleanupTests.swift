@@ -264,6 +264,102 @@ final class CleanupTests: XCTestCase {
         XCTAssertFalse(machine.fake.isAlive(20_001))
     }
 
+    // MARK: - terminate_tree, phase by phase
+
+    /// `freeze` stops what it is given root down, then rescans until a pass finds nothing, and
+    /// hands back what the rescans found; it sends nothing else.
+    func testFreezeStopsRootDownAndReturnsWhatItsRescansFound() {
+        let machine = Machine([proc(5000, "node"), proc(5001, parent: 5000, "sh")])
+        var termination = machine.termination(.terminateTree, 5000)
+        termination.attach(termination.item.members)
+        machine.fake.appearing = [1: [.init(proc(6001, parent: 5001, "esbuild"))], 2: [.init(proc(6002, parent: 6001, "esbuild"))]]
+        let found = termination.freeze(termination.state.handles)
+        XCTAssertEqual(found.map(\.identity.pid), [6001, 6002])
+        XCTAssertEqual(termination.state.passes, 3)
+        XCTAssertEqual(machine.fake.signals(.stop), [5000, 5001, 6001, 6002])
+        XCTAssertEqual(machine.fake.signals.count, 4, "freeze sent more than SIGSTOP")
+        XCTAssertEqual(termination.state.order.map(\.pid), [6002, 6001, 5001, 5000])
+    }
+
+    /// `waitGrace` settles what exited as `terminated` and returns the rest, TERMed but alive.
+    func testGraceSettlesWhatExitedAndReturnsTheRest() {
+        let machine = Machine([proc(5000, "node"), proc(5001, parent: 5000, "watcher")], grace: 1)
+        machine.fake.update(5001) { $0.ignoresTerm = true }
+        var termination = machine.termination(.terminateTree, 5000)
+        termination.attach(termination.item.members)
+        let survivors = termination.waitGrace(termination.term(termination.state.handles))
+        XCTAssertEqual(survivors.map(\.identity.pid), [5001])
+        XCTAssertEqual(termination.state.records[survivors[0].identity]?.outcome, .survived)
+        XCTAssertEqual(termination.state.actions.map(\.outcome), [.survived, .terminated])
+        XCTAssertEqual(machine.fake.clock, 1)
+        XCTAssertEqual(machine.fake.signals(.kill), [])
+    }
+
+    /// A child that appears only when the tree is frozen before SIGKILL was never TERMed: it is
+    /// KILLed at once, and only the grace period's survivors are noted as having been waited for.
+    func testMemberFoundByTheLastFreezeIsKilledWithoutTerm() {
+        let machine = Machine([proc(5000, "supervisor")], grace: 1)
+        machine.fake.update(5000) { $0.ignoresTerm = true }
+        // Rescans: 1 freeze, 2–5 after each quarter-second slice of the grace period, 6 the last freeze.
+        machine.fake.appearing[6] = [.init(proc(6001, parent: 5000, "late"))]
+        let actions = machine.run([machine.finding(.terminateTree, 5000)])
+        XCTAssertEqual(machine.fake.childrenQueries.count, 7)
+        XCTAssertEqual(actions[pid: 6001]?.steps, ["found on pass 2", "SIGSTOP", "SIGKILL"])
+        XCTAssertEqual(actions[pid: 6001]?.outcome, .killed)
+        XCTAssertEqual(actions[pid: 5000]?.steps,
+                       ["SIGSTOP", "SIGTERM", "SIGCONT", "SIGSTOP", "waited 1s", "SIGKILL", "tree searched in 3 passes"])
+        XCTAssertEqual(machine.fake.signals(.term), [5000])
+        XCTAssertEqual(machine.fake.signals(.kill), [6001, 5000])
+    }
+
+    /// The guards judge what every rescan finds, during the grace period and at the last freeze as
+    /// at the first: a guarded process is recorded and never attached or signalled.
+    func testGuardedProcessFoundByALaterRescanIsNeverSignalled() {
+        let machine = Machine([proc(5000, "supervisor")], protect: ["name == 'postgres'"], grace: 1)
+        machine.fake.update(5000) { $0.ignoresTerm = true }
+        machine.fake.appearing = [
+            2: [.init(proc(6001, parent: 5000, "postgres")), .init(proc(6002, parent: 5000, "sudo", uid: 0))],
+            6: [.init(proc(6003, parent: 5000, "postgres"))],
+        ]
+        let actions = machine.run([machine.finding(.terminateTree, 5000)])
+        XCTAssertEqual(actions[pid: 6001]?.steps, ["forked during the grace period"])
+        XCTAssertEqual(actions[pid: 6002]?.reason, "another user's process (use --all-users)")
+        XCTAssertEqual(actions[pid: 6003]?.steps, ["found on pass 2"])
+        for pid: Int32 in [6001, 6002, 6003] {
+            XCTAssertEqual(actions[pid: pid]?.outcome, .protected, "pid \(pid)")
+            XCTAssertEqual(machine.fake.touches(pid), [], "pid \(pid)")
+        }
+        XCTAssertEqual(actions[pid: 5000]?.outcome, .killed)
+    }
+
+    /// A member that refuses signals is `denied`: not counted as frozen, and never sent SIGCONT
+    /// or SIGKILL, while the rest of its tree ends.
+    func testTreeMemberThatRefusesSignalsIsDeniedWhileItsTreeEnds() {
+        let machine = Machine([proc(5000, "node"), proc(5001, parent: 5000, "setuid-helper")])
+        machine.fake.update(5001) { $0.deniesSignals = true }
+        let actions = machine.run([machine.finding(.terminateTree, 5000)])
+        XCTAssertEqual(actions[pid: 5001]?.outcome, .denied)
+        XCTAssertEqual(actions[pid: 5001]?.reason, "permission denied")
+        XCTAssertEqual(actions[pid: 5001]?.steps, [])
+        XCTAssertEqual(machine.fake.touches(5001), [.attach(5001), .send(.stop, 5001), .send(.term, 5001)])
+        XCTAssertEqual(actions[pid: 5000]?.outcome, .terminated)
+    }
+
+    /// `verify` reports a tree member SIGKILL could not end as `survived` with its state, and
+    /// asks the state of that member only.
+    func testVerifyReportsATreeMemberThatSurvivesKill() {
+        let machine = Machine([proc(5000, "node"), proc(5001, parent: 5000, "fuse", state: "D")], grace: 1)
+        machine.fake.update(5000) { $0.ignoresTerm = true }
+        machine.fake.update(5001) { $0.ignoresTerm = true; $0.unkillable = true }
+        let actions = machine.run([machine.finding(.terminateTree, 5000)])
+        XCTAssertEqual(actions[pid: 5001]?.outcome, .survived)
+        XCTAssertEqual(actions[pid: 5001]?.reason, "still alive after SIGKILL (state D)")
+        XCTAssertEqual(actions[pid: 5001]?.steps, ["SIGSTOP", "SIGTERM", "SIGCONT", "SIGSTOP", "waited 1s", "SIGKILL"])
+        XCTAssertEqual(actions[pid: 5000]?.outcome, .killed)
+        XCTAssertEqual(machine.fake.calls.filter { if case .state = $0 { true } else { false } }, [.state(5001)])
+        XCTAssertEqual(machine.fake.signals(.kill), [5001, 5000])
+    }
+
     // MARK: - reap
 
     func testZombieIsReapedAfterSigchldToItsParent() {
@@ -479,10 +575,19 @@ private final class Machine {
         CleanupPlan(findings: findings, context: context, guard: cleanupGuard)
     }
 
-    func run(_ findings: [Finding]) -> [CleanupAction] {
+    var executor: CleanupExecutor {
         var executor = CleanupExecutor(control: fake, cleanupGuard: cleanupGuard, context: context, grace: grace, dryRun: dryRun)
         executor.maxPasses = maxPasses
-        return executor.run(plan(findings))
+        return executor
+    }
+
+    func run(_ findings: [Finding]) -> [CleanupAction] {
+        executor.run(plan(findings))
+    }
+
+    /// The termination of the one item a finding on `pid` plans, not yet started.
+    func termination(_ action: RuleAction, _ pid: Int32) -> TreeTermination {
+        TreeTermination(plan([finding(action, pid)]).items[0], plannedElsewhere: [], by: executor)
     }
 
     func finding(_ action: RuleAction, _ pid: Int32) -> Finding {

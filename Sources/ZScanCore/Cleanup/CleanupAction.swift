@@ -52,3 +52,11 @@ public struct CleanupAction: Sendable, Equatable {
         self.reason = reason
     }
 }
+
+extension CleanupAction {
+    /// What happened to `member` of a plan item.
+    init(_ item: CleanupPlan.Item, _ member: CleanupPlan.Member, _ outcome: ActionOutcome, steps: [String] = [], reason: String? = nil) {
+        self.init(rule: item.rule, action: item.action, process: member.identity, name: member.name, cmdline: member.cmdline,
+                  steps: steps, outcome: outcome, reason: reason)
+    }
+}

@@ -452,7 +452,7 @@ final class JSON5ParserTests: XCTestCase {
         let huge = [UInt8](repeating: 0x20, count: (16 << 20) + 1)
         XCTAssertThrowsError(try JSON5Parser.parse(huge)) { error in
             XCTAssertEqual(error as? JSON5Error,
-                           JSON5Error(message: "file too large (16777217 bytes; limit 16777216)", location: self.loc(1, 1, 0)))
+                           JSON5Error(message: "file too large (16777217 bytes; limit 16777216)", location: self.loc(1, 1, 0), code: .fileTooLarge))
         }
     }
 

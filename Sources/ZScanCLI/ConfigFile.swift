@@ -136,7 +136,7 @@ struct ConfigFile {
                     config.silence.insert(code)
                 }
             default:
-                break
+                break  // JSON5Object kept only ConfigFile.keys
             }
         }
         if !problems.isEmpty {

@@ -145,8 +145,8 @@ public final class ConditionChecker {
 
     private func path(_ segments: [(name: String, offset: Int)], _ node: ConditionSyntax, _ context: Context) throws(ConditionError) -> (CompiledExpression, ValueType) {
         let first = segments[0]
-        func segmentError(_ message: String, _ segment: (name: String, offset: Int), code: DiagnosticCode = .unknownField) -> ConditionError {
-            ConditionError(message, offset: segment.offset, length: segment.name.unicodeScalars.count, origin: context.origin, code: code)
+        func segmentError(_ message: String, _ segment: (name: String, offset: Int)) -> ConditionError {
+            ConditionError(message, offset: segment.offset, length: segment.name.unicodeScalars.count, origin: context.origin, code: .unknownField)
         }
         var expression: CompiledExpression
         var type: ValueType
@@ -165,7 +165,7 @@ public final class ConditionChecker {
             if let subject = context.subject { candidates += FieldSchema.fields(of: subject).map(\.name) }
             if context.element != nil { candidates.append("it") }
             let kind = context.subject.map { "unknown field '\(first.name)' of a \($0.rawValue)" } ?? "unknown name '\(first.name)'"
-            throw segmentError("\(kind)\(Suggestion.hint(for: first.name, in: candidates))", first, code: context.subject == nil ? .unknownName : .unknownField)
+            throw segmentError("\(kind)\(Suggestion.hint(for: first.name, in: candidates))", first)
         }
         for segment in segments.dropFirst() {
             if type == .map {

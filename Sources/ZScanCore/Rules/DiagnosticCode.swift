@@ -28,7 +28,7 @@ public enum DiagnosticCode: String, Sendable, CaseIterable {
     case unusedList = "unused_list"
     case missingExamples = "missing_examples"
 
-    /// Warnings can be silenced in the config; errors stop the load.
+    /// Errors stop the load; warnings are printed and can be silenced in the config.
     public var defaultLevel: RuleDiagnostic.Level {
         switch self {
         case .unusedMacro, .unusedList, .missingExamples: return .warning

@@ -9,12 +9,12 @@ public struct RuleDiagnostic: Sendable, Equatable {
     public var level: Level
     public var message: String
 
-    /// The level is the code's unless given.
-    public init(file: String, location: SourceLocation, code: DiagnosticCode, level: Level? = nil, message: String) {
+    /// The level is the code's: an error stops the load, a warning can be silenced.
+    public init(file: String, location: SourceLocation, code: DiagnosticCode, message: String) {
         self.file = file
         self.location = location
         self.code = code
-        self.level = level ?? code.defaultLevel
+        self.level = code.defaultLevel
         self.message = message
     }
 

@@ -60,7 +60,7 @@ private struct LoadState {
     }
 
     mutating func warning(_ file: String, _ location: SourceLocation, _ code: DiagnosticCode, _ message: String) {
-        warnings.append(RuleDiagnostic(file: file, location: location, code: code, level: .warning, message: message))
+        warnings.append(RuleDiagnostic(file: file, location: location, code: code, message: message))
     }
 
     mutating func error(_ file: String, _ problem: JSON5Problem) {

@@ -12,9 +12,10 @@ import ZScanCore
 ///       protect: ["name == 'postgres'"],      // never cleaned up
 ///       pidfiles: ["/run/*.pid"],
 ///       sample: "2s",
+///       silence: ["unused_macro"],            // warnings not to print, by code
 ///     }
 struct ConfigFile {
-    static let keys = ["fail_on", "only", "skip", "rules", "lists", "thresholds", "allow", "protect", "pidfiles", "sample"]
+    static let keys = ["fail_on", "only", "skip", "rules", "lists", "thresholds", "allow", "protect", "pidfiles", "sample", "silence"]
 
     var path: String
     var bytes: [UInt8]
@@ -28,40 +29,54 @@ struct ConfigFile {
     var protect: [JSON5Node] = []
     var pidfiles: [String] = []
     var sample: String?
+    /// Warnings not to print (rule-file warnings such as `unused_macro`).
+    var silence: Set<DiagnosticCode> = []
 
-    /// Reads and checks the file; diagnostics come back rendered.
+    /// Reads and checks the file; diagnostics come back rendered, in file order.
     static func load(path: String, bytes: [UInt8]) throws(CLIError) -> ConfigFile {
         var config = ConfigFile(path: path, bytes: bytes)
-        var problems: [RuleDiagnostic] = []
-        func problem(_ location: SourceLocation, _ message: String) {
-            problems.append(RuleDiagnostic(file: path, location: location, message: message))
+        var problems: [JSON5Problem] = []
+        func problem(_ location: SourceLocation, _ message: String, _ code: DiagnosticCode = .wrongType) {
+            problems.append(JSON5Problem(code, message, at: location))
+        }
+        func object(_ node: JSON5Node, _ what: String, allowed: [String]? = nil) -> JSON5Object? {
+            do {
+                let object = try JSON5Object(node, allowed: allowed, what: what)
+                problems += object.problems
+                return object
+            } catch {
+                problems.append(error)
+                return nil
+            }
+        }
+        func rendered() -> String {
+            // Each member's problems follow its key; sorting by place keeps that order across members.
+            let ordered = problems.enumerated().sorted { ($0.element.location, $0.offset) < ($1.element.location, $1.offset) }
+            return ordered.map { $0.element.diagnostic(file: path).rendered(source: bytes) }.joined()
         }
         let root: JSON5Node
         do {
             root = try JSON5Parser.parse(bytes)
         } catch {
-            throw .failure(RuleDiagnostic(file: path, location: error.location, message: error.message).rendered(source: bytes), plain: true)
+            throw .failure(JSON5Problem(error).diagnostic(file: path).rendered(source: bytes), plain: true)
         }
-        guard case let .object(members) = root.value else {
-            throw .failure(RuleDiagnostic(file: path, location: root.location, message: "the config must be an object").rendered(source: bytes), plain: true)
-        }
+        guard let top = object(root, "the config", allowed: ConfigFile.keys) else { throw .failure(rendered(), plain: true) }
         let directory = path.contains("/") ? String(path[..<path.lastIndex(of: "/")!]) : "."
-        func string(_ node: JSON5Node) -> String? { if case let .string(s) = node.value { return s }; return nil }
         func strings(_ node: JSON5Node, _ key: String) -> [String]? {
-            guard case let .array(items) = node.value else { problem(node.location, "'\(key)' must be a list of strings"); return nil }
+            guard let items = node.arrayValue else { problem(node.location, "'\(key)' must be a list of strings"); return nil }
             var out: [String] = []
             for item in items {
-                guard let text = string(item) else { problem(item.location, "'\(key)' must be a list of strings"); return nil }
+                guard let text = item.stringValue else { problem(item.location, "'\(key)' must be a list of strings"); return nil }
                 out.append(text)
             }
             return out
         }
         /// A selector: "a,b" or ["a", "b"].
         func selector(_ node: JSON5Node, _ key: String) -> String? {
-            if let text = string(node) { return text }
+            if let text = node.stringValue { return text }
             return strings(node, key)?.joined(separator: ",")
         }
-        for member in members {
+        for member in top.members {
             let node = member.value
             switch member.key {
             case "fail_on": config.failOn = selector(node, member.key)
@@ -71,17 +86,17 @@ struct ConfigFile {
                 config.rulePaths = (strings(node, "rules") ?? []).map { $0.hasPrefix("/") ? $0 : "\(directory)/\($0)" }
             case "pidfiles": config.pidfiles = strings(node, "pidfiles") ?? []
             case "sample":
-                guard let text = string(node) else { problem(node.location, "'sample' must be a duration such as \"2s\""); continue }
+                guard let text = node.stringValue else { problem(node.location, "'sample' must be a duration such as \"2s\""); continue }
                 config.sample = text
             case "allow", "protect":
-                guard case let .array(items) = node.value, items.allSatisfy({ string($0) != nil }) else {
+                guard let items = node.arrayValue, node.stringsValue != nil else {
                     problem(node.location, "'\(member.key)' must be a list of conditions")
                     continue
                 }
                 if member.key == "allow" { config.allow = items } else { config.protect = items }
             case "lists":
-                guard case let .object(lists) = node.value else { problem(node.location, "'lists' must be an object"); continue }
-                for list in lists {
+                guard let lists = object(node, "'lists'") else { continue }
+                for list in lists.members {
                     guard case let .object(change) = list.value.value, change.count == 1, let how = change.first,
                           how.key == "append" || how.key == "replace", let items = strings(how.value, "lists.\(list.key).\(how.key)")
                     else {
@@ -92,8 +107,8 @@ struct ConfigFile {
                         name: list.key, kind: how.key == "append" ? .appendList(items) : .replaceList(items), file: path, location: list.keyLocation))
                 }
             case "thresholds":
-                guard case let .object(values) = node.value else { problem(node.location, "'thresholds' must be an object"); continue }
-                for value in values {
+                guard let values = object(node, "'thresholds'") else { continue }
+                for value in values.members {
                     let text: String
                     switch value.value.value {
                     case let .integer(i): text = String(i)
@@ -105,12 +120,27 @@ struct ConfigFile {
                     }
                     config.edits.append(ScopeEdit(name: value.key, kind: .setMacro(text), file: path, location: value.value.location))
                 }
+            case "silence":
+                guard let items = node.arrayValue else { problem(node.location, "'silence' must be a list of warning codes"); continue }
+                for item in items {
+                    guard let name = item.stringValue else { problem(item.location, "'silence' must be a list of warning codes"); continue }
+                    guard let code = DiagnosticCode(rawValue: name) else {
+                        let warnings = DiagnosticCode.allCases.filter { $0.defaultLevel == .warning }.map(\.rawValue)
+                        problem(item.location, "unknown diagnostic code '\(name)'\(Suggestion.hint(for: name, in: DiagnosticCode.allCases.map(\.rawValue))) (warnings: \(warnings.joined(separator: ", ")))", .unknownCode)
+                        continue
+                    }
+                    guard code.defaultLevel == .warning else {
+                        problem(item.location, "'\(name)' is an error; only warnings can be silenced", .cannotSilence)
+                        continue
+                    }
+                    config.silence.insert(code)
+                }
             default:
-                problem(member.keyLocation, "unknown key '\(member.key)' in the config\(Suggestion.hint(for: member.key, in: ConfigFile.keys))")
+                break  // JSON5Object kept only ConfigFile.keys
             }
         }
         if !problems.isEmpty {
-            throw .failure(problems.map { $0.rendered(source: bytes) }.joined(), plain: true)
+            throw .failure(rendered(), plain: true)
         }
         return config
     }

@@ -33,9 +33,12 @@ enum RuleFiles {
         var inode: UInt
     }
 
-    static func load(paths: [String], edits: [ScopeEdit], keepExamples: Bool = true) throws(CLIError) -> RuleSet {
+    /// `silence`: codes of warnings to leave out of the set's `warnings` (the config's `silence`).
+    static func load(paths: [String], edits: [ScopeEdit], keepExamples: Bool = true, silence: Set<DiagnosticCode> = []) throws(CLIError) -> RuleSet {
         do {
-            return try RuleLoader.load(BuiltinRules.sources + sources(paths: paths), edits: edits, keepExamples: keepExamples)
+            var set = try RuleLoader.load(BuiltinRules.sources + sources(paths: paths), edits: edits, keepExamples: keepExamples)
+            set.warnings.removeAll { silence.contains($0.code) }
+            return set
         } catch var error as RuleLoadError {
             // A config's edits (an unknown threshold) point into the config, which is no rule source.
             for diagnostic in error.diagnostics where error.sources[diagnostic.file] == nil {

@@ -40,7 +40,7 @@ enum RulesCommand {
             Output.out(list(set.rules, width: Output.terminalWidth()))
             return 0
         case "check":
-            let set = try RuleFiles.load(paths: paths + rest, edits: config?.edits ?? [])
+            let set = try RuleFiles.load(paths: paths + rest, edits: config?.edits ?? [], silence: config?.silence ?? [])
             for warning in set.warnings { Output.err(warning.rendered(source: set.sources[warning.file] ?? [])) }
             // Examples are written against the thresholds and lists their rule files define; a config
             // that tunes them (orphan_min_age: "5m") must not make correct examples fail.

@@ -58,7 +58,7 @@ struct ScanOptions {
         func usage(_ message: String) -> CLIError { .usage(UsageError(message: message, command: spec)) }
         let environment = Environment.current
         let config = try ScanCommand.loadConfig(arguments.value("config") ?? environment["ZSCAN_CONFIG"])
-        let ruleSet = try RuleFiles.load(paths: (config?.rulePaths ?? []) + arguments.all("rules"), edits: config?.edits ?? [], keepExamples: false)
+        let ruleSet = try RuleFiles.load(paths: (config?.rulePaths ?? []) + arguments.all("rules"), edits: config?.edits ?? [], keepExamples: false, silence: config?.silence ?? [])
         let verbose = arguments.has("verbose")
         let quiet = arguments.has("quiet")
         if !quiet {
@@ -130,7 +130,7 @@ struct ScanOptions {
                     let compiled = try checker.compile(text, subject: .process)
                     if config.allow.contains(node) { allow.append(compiled) } else { protect.append(compiled) }
                 } catch {
-                    let diagnostic = RuleDiagnostic(file: config.path, location: node.location(ofScalar: error.offset), message: error.message)
+                    let diagnostic = RuleDiagnostic(file: config.path, location: node.location(ofScalar: error.offset), code: error.code, message: error.message)
                     throw .failure(diagnostic.rendered(source: config.bytes), plain: true)
                 }
             }

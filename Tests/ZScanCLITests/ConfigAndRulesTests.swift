@@ -36,20 +36,63 @@ final class ConfigAndRulesTests: XCTestCase {
             """)
         let result = try zscan(["--config", config])
         XCTAssertEqual(result.status, 2)
-        XCTAssertTrue(result.stderr.hasPrefix("\(config):3:3: error: unknown key 'tresholds' in the config (did you mean 'thresholds'?)\n"), result.stderr)
+        XCTAssertEqual(firstLines(result.stderr), ["\(config):3:3: error: [unknown_key]"])
+        XCTAssertTrue(result.stderr.hasPrefix("\(config):3:3: error: unknown key 'tresholds' in the config (did you mean 'thresholds'?) [unknown_key]\n"), result.stderr)
         let unknownList = try write("list.json5", #"{ lists: { dev_servres: { append: ["x"] } } }"#)
         let listResult = try zscan(["--config", unknownList])
         XCTAssertEqual(listResult.status, 2)
-        XCTAssertEqual(listResult.stderr, "\(unknownList):1:12: error: unknown list 'dev_servres' (did you mean 'dev_servers'?)\n"
+        XCTAssertEqual(listResult.stderr, "\(unknownList):1:12: error: unknown list 'dev_servres' (did you mean 'dev_servers'?) [unknown_list]\n"
             + "    { lists: { dev_servres: { append: [\"x\"] } } }\n" + String(repeating: " ", count: 4 + 11) + "^\n")
         let badThreshold = try write("threshold.json5", #"{ thresholds: { orphan_min_age: "30 parsecs" } }"#)
         let thresholdResult = try zscan(["--config", badThreshold, "--skip", "hang"])
         XCTAssertEqual(thresholdResult.status, 2)
-        XCTAssertTrue(thresholdResult.stderr.contains("in threshold 'orphan_min_age'"), thresholdResult.stderr)
+        XCTAssertEqual(Set(firstLines(thresholdResult.stderr)), ["\(badThreshold):1:33: error: [invalid_condition]"], "once per rule using it")
         let badAllow = try write("allow.json5", #"{ allow: ["cmdline contans 'bazel'"] }"#)
         let allowResult = try zscan(["--config", badAllow])
         XCTAssertEqual(allowResult.status, 2)
-        XCTAssertTrue(allowResult.stderr.hasPrefix("\(badAllow):1:20: error: unexpected 'contans' after the condition"), allowResult.stderr)
+        XCTAssertEqual(firstLines(allowResult.stderr), ["\(badAllow):1:20: error: [invalid_condition]"])
+    }
+
+    /// The first line of each diagnostic in `stderr` as `file:line:col: level: [code]`: which
+    /// problem was found and where, without its wording.
+    func firstLines(_ stderr: String) -> [String] {
+        stderr.split(separator: "\n").filter { !$0.hasPrefix(" ") }.map { line in
+            let parts = line.split(separator: ": ", maxSplits: 2)
+            let code = line.hasSuffix("]") ? line[line.lastIndex(of: "[")!...] : ""
+            return parts.count == 3 ? "\(parts[0]): \(parts[1]): \(code)" : String(line)
+        }
+    }
+
+    /// `silence` drops warnings by code from a scan and from `rules check`; it cannot silence an
+    /// error or name an unknown code, and the config refuses a key written twice.
+    func testConfigSilencesWarningsByCode() throws {
+        let rules = try write("unused.json5", """
+            {
+              format_version: 1,
+              macros: { never_used: "true" },
+              rules: [{ id: "r", title: "R", severity: "info", when: "pid == 4242", message: "m", examples: { match: [{ pid: 4242 }], no_match: [{ pid: 1 }] } }],
+            }
+            """)
+        let scan = ["--rules", rules, "--only", "r", "--where", "pid == 0", "--format", "json"]
+        let loud = try zscan(scan)
+        XCTAssertEqual(loud.status, 0, loud.stderr)
+        XCTAssertEqual(firstLines(loud.stderr), ["\(rules):3:13: warning: [unused_macro]"])
+        let silence = try write("silence.json5", #"{ silence: ["unused_macro"] }"#)
+        let quiet = try zscan(["--config", silence] + scan)
+        XCTAssertEqual(quiet.stderr, "")
+        XCTAssertEqual(quiet.status, 0)
+        let check = try zscan(["rules", "check", "--config", silence, rules])
+        XCTAssertEqual(check.stderr, "")
+        XCTAssertEqual(check.status, 0)
+        XCTAssertEqual(firstLines(try zscan(["rules", "check", rules]).stderr), ["\(rules):3:13: warning: [unused_macro]"])
+
+        let wrong = try write("wrong.json5", #"{ silence: ["duplicate_rule_id", "unused_macros"], sample: "1s", sample: "2s" }"#)
+        let refused = try zscan(["--config", wrong] + scan)
+        XCTAssertEqual(refused.status, 2)
+        XCTAssertEqual(firstLines(refused.stderr), [
+            "\(wrong):1:13: error: [cannot_silence]", "\(wrong):1:34: error: [unknown_code]", "\(wrong):1:66: error: [duplicate_key]",
+        ])
+        XCTAssertTrue(refused.stderr.contains("unknown diagnostic code 'unused_macros' (did you mean 'unused_macro'?)"), refused.stderr)
     }
 
     func testFlagsBeatEnvironmentBeatConfig() throws {

@@ -144,7 +144,7 @@ final class ScanTests: XCTestCase {
             let result = try runCapturing(Products.path("zscan"), arguments)
             XCTAssertEqual(result.status, 2)
             XCTAssertEqual(result.stdout, "")
-            XCTAssertEqual(result.stderr, "\(path):5:24: error: unknown field 'cmdlin' of a process (did you mean 'cmdline'?)\n"
+            XCTAssertEqual(result.stderr, "\(path):5:24: error: unknown field 'cmdlin' of a process (did you mean 'cmdline'?) [unknown_field]\n"
                 + "        when: \"orphaned && cmdlin == 'uvicorn'\",\n"
                 + String(repeating: " ", count: 4 + 23) + "^\n", "\(arguments)")
         }

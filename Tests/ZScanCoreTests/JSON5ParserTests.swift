@@ -452,7 +452,7 @@ final class JSON5ParserTests: XCTestCase {
         let huge = [UInt8](repeating: 0x20, count: (16 << 20) + 1)
         XCTAssertThrowsError(try JSON5Parser.parse(huge)) { error in
             XCTAssertEqual(error as? JSON5Error,
-                           JSON5Error(message: "file too large (16777217 bytes; limit 16777216)", location: self.loc(1, 1, 0)))
+                           JSON5Error(message: "file too large (16777217 bytes; limit 16777216)", location: self.loc(1, 1, 0), code: .fileTooLarge))
         }
     }
 
@@ -635,6 +635,36 @@ final class JSON5ParserTests: XCTestCase {
                                                ^
 
                        """)
+    }
+
+    /// A diagnostic's code goes at the end of its first line, as clang prints a warning's flag.
+    func testRenderedDiagnosticEndsWithItsCode() throws {
+        let source = Array("{\n\twhen: \"orphaned && cmdlin == 'x'\",\n}\n".utf8)
+        let diagnostic = RuleDiagnostic(file: "rules/ports.json5", location: loc(2, 21, 22), code: .unknownField,
+                                        message: "unknown field 'cmdlin' (did you mean 'cmdline'?)")
+        XCTAssertEqual(diagnostic.level, .error)
+        XCTAssertEqual(diagnostic.rendered(source: source), """
+            rules/ports.json5:2:21: error: unknown field 'cmdlin' (did you mean 'cmdline'?) [unknown_field]
+                 when: "orphaned && cmdlin == 'x'",
+                                    ^
+
+            """)
+        let warning = RuleDiagnostic(file: "w.json5", location: loc(1, 3, 2), code: .unusedMacro, message: "macro 'm' is never used")
+        XCTAssertEqual(warning.level, .warning)
+        XCTAssertEqual(warning.rendered(source: Array("{ m: 1 }".utf8)), "w.json5:1:3: warning: macro 'm' is never used [unused_macro]\n    { m: 1 }\n      ^\n")
+    }
+
+    /// Duplicate keys are kept by the parser and refused by the object reader at the second key.
+    func testObjectReaderReportsDuplicateAndUnknownKeys() throws {
+        let node = try JSON5Parser.parse(Array("{ a: 1, bb: 2, a: 3, bc: 4 }".utf8))
+        let object = try JSON5Object(node, allowed: ["a", "bb"], what: "a test")
+        XCTAssertEqual(object.members.map(\.key), ["a", "bb"])
+        XCTAssertEqual(object["a"]?.value.integerValue, 1)
+        XCTAssertEqual(object.problems.map { "\($0.location) \($0.code.rawValue)" }, ["1:16 duplicate_key", "1:22 unknown_key"])
+        XCTAssertEqual(object.problems.map(\.message), ["duplicate key 'a' (first at 1:3)", "unknown key 'bc' in a test (did you mean 'bb'?)"])
+        XCTAssertThrowsError(try JSON5Object(try JSON5Parser.parse(Array("[1]".utf8)), allowed: nil, what: "a test")) { error in
+            XCTAssertEqual((error as? JSON5Problem)?.code, .wrongType)
+        }
     }
 
     func testRenderAtEndOfFile() {

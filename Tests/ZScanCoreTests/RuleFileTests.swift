@@ -69,9 +69,45 @@ final class RuleFileTests: XCTestCase {
         let problems = RuleExampleRunner.run(set)
         let caret = String(repeating: " ", count: 4 + 40) + "^"
         XCTAssertEqual(problems.map { $0.rendered(source: Array(file.utf8)) }, [
-            "big.json5:5:41: error: rule 'big': this example should match, but it does not\n"
+            "big.json5:5:41: error: rule 'big': this example should match, but it does not [example_mismatch]\n"
                 + "        examples: { match: [{ rss: \"2GB\" }, { rss: \"10MB\" }], no_match: [{ rss: 5 }] },\n"
                 + caret + "\n",
         ])
+    }
+
+    /// An example that cannot be read is reported by code at the place in it, like a rule file's problems.
+    func testUnreadableExamplesAreReportedByCode() throws {
+        func found(_ example: String, subject: String = "process") throws -> [String] {
+            let file = """
+                { format_version: 1, rules: [{ id: "r", title: "R", severity: "info", subject: "\(subject)", when: "true", message: "m",
+                examples: { match: [\(example)], no_match: [] } }] }
+                """
+            let set = try RuleLoader.load([RuleSource(name: "e.json5", bytes: Array(file.utf8))])
+            return RuleExampleRunner.run(set).map { "\($0.location) \($0.code.rawValue)" }
+        }
+        XCTAssertEqual(try found("{ cmdlin: 'x' }"), ["2:23 unknown_field"])
+        XCTAssertEqual(try found("{ pid: 1, pid: 2 }"), ["2:31 duplicate_key"])
+        XCTAssertEqual(try found("{ pid: 'one' }"), ["2:28 wrong_type"])
+        XCTAssertEqual(try found("{ age: '30 parsecs' }"), ["2:28 invalid_example"])
+        XCTAssertEqual(try found("{ proto: 'sctp' }", subject: "socket"), ["2:30 invalid_example"])
+        XCTAssertEqual(try found("3"), ["2:21 wrong_type"])
+    }
+
+    /// rules/README.md lists every diagnostic code with its severity, and no code the loader lacks.
+    func testReadmeListsEveryDiagnosticCode() throws {
+        let readme = try String(contentsOf: Self.root.appendingPathComponent("rules/README.md"), encoding: .utf8)
+        let lines = readme.split(separator: "\n", omittingEmptySubsequences: false)
+        let section = lines.drop { $0 != "## Diagnostic codes" }.dropFirst().prefix { !$0.hasPrefix("#") }
+        var listed: [String: String] = [:]
+        for line in section where line.hasPrefix("| `") {
+            let cells = line.split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces) }
+            listed[String(cells[0].dropFirst().dropLast())] = cells[1]
+        }
+        for code in DiagnosticCode.allCases {
+            XCTAssertEqual(listed[code.rawValue], code.defaultLevel.rawValue, "rules/README.md: add | `\(code.rawValue)` | \(code.defaultLevel.rawValue) | \(code.summary) |")
+        }
+        for name in listed.keys where DiagnosticCode(rawValue: name) == nil {
+            XCTFail("rules/README.md lists '\(name)', which is no diagnostic code")
+        }
     }
 }

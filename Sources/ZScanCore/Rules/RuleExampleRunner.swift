@@ -14,11 +14,11 @@ public enum RuleExampleRunner {
                     let matched = context.matches(rule.condition, subject)
                     if matched != expected {
                         problems.append(RuleDiagnostic(
-                            file: rule.origin.file, location: node.location,
+                            file: rule.origin.file, location: node.location, code: .exampleMismatch,
                             message: "rule '\(rule.id)': this example should \(expected ? "" : "not ")match, but it does\(expected ? " not" : "")"))
                     }
                 } catch {
-                    problems.append(RuleDiagnostic(file: rule.origin.file, location: error.location, message: "rule '\(rule.id)': \(error.message)"))
+                    problems.append(RuleDiagnostic(file: rule.origin.file, location: error.location, code: error.code, message: "rule '\(rule.id)': \(error.message)"))
                 }
             }
         }
@@ -30,6 +30,13 @@ public enum RuleExampleRunner {
 struct ExampleError: Error {
     var message: String
     var location: SourceLocation
+    var code: DiagnosticCode = .invalidExample
+}
+
+extension ExampleError {
+    init(_ problem: JSON5Problem) {
+        self.init(message: problem.message, location: problem.location, code: problem.code)
+    }
 }
 
 /// Builds the small snapshot an example describes.
@@ -225,53 +232,49 @@ enum ExampleBuilder {
         }
     }
 
-    /// The object's members in order, refusing keys not in `allowed` (empty: any key).
+    /// The object's members in order, refusing a key written twice and keys not in `allowed` (empty: any key).
     static func members(_ node: JSON5Node, allowed: [String], what: String) throws(ExampleError) -> [(key: String, member: JSON5Member)] {
-        guard case let .object(list) = node.value else { throw ExampleError(message: "an example of \(what) is an object of its fields", location: node.location) }
-        var out: [(key: String, member: JSON5Member)] = []
-        for member in list {
-            if !allowed.isEmpty && !allowed.contains(member.key) {
-                throw ExampleError(message: "unknown field '\(member.key)' of \(what)\(Suggestion.hint(for: member.key, in: allowed))", location: member.keyLocation)
-            }
-            out.append((member.key, member))
+        let object: JSON5Object
+        do {
+            object = try JSON5Object(node, allowed: allowed.isEmpty ? nil : allowed, what: what, unknown: .unknownField,
+                                     notAnObject: "an example of \(what) is an object of its fields")
+        } catch {
+            throw ExampleError(error)
         }
-        return out
+        if let first = object.problems.first { throw ExampleError(first) }
+        return object.members.map { ($0.key, $0) }
     }
 
     static func string(_ node: JSON5Node) throws(ExampleError) -> String {
-        guard case let .string(s) = node.value else { throw ExampleError(message: "expected a string", location: node.location) }
-        return s
+        try typed(node.stringValue, node, "expected a string")
     }
 
     static func optionalString(_ node: JSON5Node) throws(ExampleError) -> String? {
-        node.value == .null ? nil : try string(node)
+        node.isNull ? nil : try string(node)
     }
 
     static func bool(_ node: JSON5Node) throws(ExampleError) -> Bool {
-        guard case let .bool(b) = node.value else { throw ExampleError(message: "expected true or false", location: node.location) }
-        return b
+        try typed(node.boolValue, node, "expected true or false")
     }
 
     static func optionalBool(_ node: JSON5Node) throws(ExampleError) -> Bool? {
-        node.value == .null ? nil : try bool(node)
+        node.isNull ? nil : try bool(node)
     }
 
     static func integer(_ node: JSON5Node) throws(ExampleError) -> Int64 {
-        guard case let .integer(i) = node.value else { throw ExampleError(message: "expected an integer", location: node.location) }
-        return i
+        try typed(node.integerValue, node, "expected an integer")
     }
 
     static func number(_ node: JSON5Node) throws(ExampleError) -> Double {
-        switch node.value {
-        case let .integer(i): return Double(i)
-        case let .number(d): return d
-        default: throw ExampleError(message: "expected a number", location: node.location)
-        }
+        try typed(node.numberValue, node, "expected a number")
     }
 
     static func array(_ node: JSON5Node) throws(ExampleError) -> [JSON5Node] {
-        guard case let .array(items) = node.value else { throw ExampleError(message: "expected an array", location: node.location) }
-        return items
+        try typed(node.arrayValue, node, "expected an array")
+    }
+
+    private static func typed<T>(_ value: T?, _ node: JSON5Node, _ message: String) throws(ExampleError) -> T {
+        do { return try node.expect(value, message) } catch { throw ExampleError(error) }
     }
 
     /// Seconds as a number, or a duration literal such as "30s".

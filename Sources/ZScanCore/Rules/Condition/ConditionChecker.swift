@@ -89,11 +89,11 @@ public final class ConditionChecker {
         defer { checkDepth -= 1 }
         if checkedNodes > Self.maxNodes {
             throw ConditionError("condition too large: more than \(Self.maxNodes) terms once its macros are expanded",
-                                 offset: root.offset, length: root.length)
+                                 offset: root.offset, length: root.length, code: .conditionTooComplex)
         }
         if checkDepth > Self.maxCheckDepth {
             throw ConditionError("condition nested too deep: more than \(Self.maxCheckDepth) levels once its macros are expanded",
-                                 offset: root.offset, length: root.length)
+                                 offset: root.offset, length: root.length, code: .conditionTooComplex)
         }
         return try checkNode(node, context)
     }
@@ -146,7 +146,7 @@ public final class ConditionChecker {
     private func path(_ segments: [(name: String, offset: Int)], _ node: ConditionSyntax, _ context: Context) throws(ConditionError) -> (CompiledExpression, ValueType) {
         let first = segments[0]
         func segmentError(_ message: String, _ segment: (name: String, offset: Int)) -> ConditionError {
-            ConditionError(message, offset: segment.offset, length: segment.name.unicodeScalars.count, origin: context.origin)
+            ConditionError(message, offset: segment.offset, length: segment.name.unicodeScalars.count, origin: context.origin, code: .unknownField)
         }
         var expression: CompiledExpression
         var type: ValueType
@@ -332,7 +332,7 @@ public final class ConditionChecker {
             return try LinearRegex(pattern)
         } catch {
             // The pattern starts one scalar after the opening quote.
-            throw ConditionError("invalid regular expression: \(error.message)", offset: node.offset + 1 + error.offset, origin: origin)
+            throw ConditionError("invalid regular expression: \(error.message)", offset: node.offset + 1 + error.offset, origin: origin, code: .invalidRegex)
         }
     }
 
@@ -348,7 +348,7 @@ public final class ConditionChecker {
                 do {
                     compiled.append(try LinearRegex(item))
                 } catch {
-                    throw ConditionError("invalid pattern in list '\(name)': \(error.message)", offset: error.offset, origin: .listItem(list: name, index: index))
+                    throw ConditionError("invalid pattern in list '\(name)': \(error.message)", offset: error.offset, origin: .listItem(list: name, index: index), code: .invalidRegex)
                 }
             }
             listPatterns[name] = compiled

@@ -54,7 +54,7 @@ struct ConditionParser {
     private mutating func nest() throws(ConditionError) {
         depth += 1
         if depth > ConditionParser.maxDepth {
-            throw ConditionError("condition nested more than \(ConditionParser.maxDepth) levels deep", offset: current.offset)
+            throw ConditionError("condition nested more than \(ConditionParser.maxDepth) levels deep", offset: current.offset, code: .conditionTooComplex)
         }
     }
 
@@ -69,7 +69,7 @@ struct ConditionParser {
         let height = max(left.height, right.height) + 1
         if height > ConditionParser.maxHeight {
             throw ConditionError("condition too long: more than \(ConditionParser.maxHeight) operators in a row (write a long list of values as 'pid in [1, 2, 3]')",
-                                 offset: right.offset, length: right.length)
+                                 offset: right.offset, length: right.length, code: .conditionTooComplex)
         }
         return ConditionSyntax(kind: kind, offset: offset, length: length, operatorOffset: operatorToken?.offset ?? 0,
                                operatorLength: operatorToken?.length ?? 0, height: height)

@@ -7,7 +7,7 @@ public enum JSON5Parser {
     public static func parse(_ bytes: [UInt8], maxDepth: Int = 128, maxBytes: Int = 16 << 20) throws(JSON5Error) -> JSON5Node {
         guard bytes.count <= maxBytes else {
             throw JSON5Error(message: "file too large (\(bytes.count) bytes; limit \(maxBytes))",
-                             location: SourceLocation(line: 1, column: 1, offset: 0))
+                             location: SourceLocation(line: 1, column: 1, offset: 0), code: .fileTooLarge)
         }
         var reader = JSON5Reader(bytes: bytes, maxDepth: maxDepth)
         return try reader.document()

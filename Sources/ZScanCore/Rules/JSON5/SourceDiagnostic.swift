@@ -4,13 +4,15 @@ public enum SourceDiagnostic {
     /// Lines longer than this many scalars are shown as a window around the column.
     static let maxShownWidth = 160
 
-    /// Renders `file:line:col: severity: message`, the source line indented by 4 spaces (tabs
+    /// Renders `file:line:col: severity: message [code]` (clang's place for a warning's flag), the source line indented by 4 spaces (tabs
     /// shown as single spaces and control, format and bidirectional characters as `?`, so the
     /// caret lines up and the line cannot drive the terminal), and a caret under the column,
     /// one column per scalar. Invalid UTF-8 is shown with U+FFFD. The result ends with "\n".
     public static func render(file: String, source: [UInt8], location: SourceLocation,
-                              severity: String = "error", message: String) -> String {
-        var out = "\(visible(file)):\(location.line):\(location.column): \(visible(severity)): \(visible(message))\n"
+                              severity: String = "error", message: String, code: String? = nil) -> String {
+        var out = "\(visible(file)):\(location.line):\(location.column): \(visible(severity)): \(visible(message))"
+        if let code { out += " [\(visible(code))]" }
+        out += "\n"
         var shown = String(decoding: lineBytes(location, of: source), as: UTF8.self).unicodeScalars.map(display)
         // Column of the caret, at most just past the end of the line.
         var caret = min(max(location.column, 1), shown.count + 1) - 1

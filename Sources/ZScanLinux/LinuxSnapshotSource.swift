@@ -12,7 +12,7 @@ public struct LinuxSnapshotSource: SnapshotSource {
     public let useNetlink: Bool
     /// Seconds a zombie must stay one to be kept. A parent that waits for its children reaps
     /// each within moments of its exit, so a zombie seen once may be gone the next instant:
-    /// that is a process ending, not a zombie left behind (issue 7, churn). Zombies are read
+    /// that is a process ending, not a zombie left behind (scripts/churn shows it). Zombies are read
     /// again this long after the collection, and those reaped meanwhile are dropped as vanished.
     /// The scan (`zscan scan`, `zscan run`) uses `scanZombieGrace`; a snapshot, `zscan ports` and
     /// cleanup's rescans show the moment as it is and take 0.

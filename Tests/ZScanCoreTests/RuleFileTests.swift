@@ -30,7 +30,7 @@ final class RuleFileTests: XCTestCase {
         }
         XCTAssertEqual(set.warnings.map { $0.rendered(source: set.sources[$0.file] ?? []) }, [])
         let ids = Set(set.rules.map(\.id))
-        // The contract ids of DESIGN §4.
+        // The built-in rule ids are a contract (rules/README.md): renaming one breaks users' --fail-on.
         XCTAssertEqual(ids, [
             "zombie", "zombie_parent", "orphaned_dev_server", "orphaned_process", "port_held_by_stopped",
             "port_held_by_orphan", "port_owner_unknown", "close_wait_pileup", "cpu_hang", "d_state_hang",

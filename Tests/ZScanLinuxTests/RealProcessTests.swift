@@ -192,7 +192,7 @@ final class RealProcessTests: XCTestCase {
     }
 
     /// A child that exits and is reaped moments later is a process ending, not a zombie left behind
-    /// (issue 7, churn): the collector reads zombies again after its grace and drops the reaped ones.
+    /// (as under scripts/churn): the collector reads zombies again after its grace and drops the reaped ones.
     func testZombieReapedDuringTheGraceIsDropped() throws {
         let reaped = try exitedChild()
         let kept = try exitedChild()

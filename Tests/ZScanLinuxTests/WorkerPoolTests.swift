@@ -4,7 +4,7 @@ import ZScanTestSupport
 @testable import ZScanLinux
 
 /// The collector's threads: a snapshot of a small machine takes one worker (a pid list under 512),
-/// so these force several, for `swift test --sanitize=thread` to watch them (issue 7).
+/// so these force several, for `swift test --sanitize=thread` to watch them.
 final class WorkerPoolTests: XCTestCase {
     func testBatchCursorHandsOutEveryIndexExactlyOnce() {
         let total = 10_000

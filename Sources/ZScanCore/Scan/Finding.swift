@@ -7,7 +7,7 @@ public enum Severity: String, Sendable, CaseIterable, Comparable {
     }
 }
 
-/// What cleanup may do about a rule's findings (DESIGN §6); scanning never acts.
+/// What cleanup may do about a rule's findings (docs/cleanup.md); scanning never acts.
 public enum RuleAction: String, Sendable, CaseIterable {
     case none, terminate, reap
     case terminateTree = "terminate_tree"

@@ -203,13 +203,16 @@ extension ProcessRecord {
             case .connections: w.int(connections)
             case .children: w.intArray(children)
             case .env:
-                guard let env else { w.null(); continue }
-                w.beginObject()
-                for key in env.keys.sorted() {
-                    w.key(key)
-                    w.string(env[key]!)
+                if let env {
+                    w.beginObject()
+                    for key in env.keys.sorted() {
+                        w.key(key)
+                        w.string(env[key]!)
+                    }
+                    w.endObject()
+                } else {
+                    w.null()
                 }
-                w.endObject()
             case .cgroup: w.string(cgroup)
             case .kernelThread: w.bool(kernelThread)
             case .reparented: w.bool(reparented)

@@ -13,6 +13,52 @@ extension ExampleBuilder {
         var parent: JSON5Node? = nil
         var children: [JSON5Node] = []
         var sockets: [JSON5Node] = []
+
+        mutating func set(_ field: ProcessField, _ v: JSON5Node) throws(ExampleError) {
+            switch field {
+            case .pid: record.pid = Int32(try integer(v))
+            case .ppid:
+                record.ppid = Int32(try integer(v))
+                ppidGiven = true
+            case .pgid: record.pgid = Int32(try integer(v))
+            case .sid: record.sid = Int32(try integer(v))
+            case .tty: record.tty = try optionalString(v)
+            case .state: record.state = try string(v)
+            case .name: record.name = try string(v)
+            case .exe: record.exe = try optionalString(v)
+            case .cmdline: record.cmdline = try optionalString(v)
+            case .args: record.args = try array(v).map { (item: JSON5Node) throws(ExampleError) -> String in try string(item) }
+            case .cwd: record.cwd = try optionalString(v)
+            case .user: record.user = try optionalString(v)
+            case .uid: record.uid = v.value == .null ? nil : UInt32(try integer(v))
+            case .startTicks: record.startTicks = UInt64(try integer(v))
+            case .startedAt: record.startedAt = try number(v)
+            case .age: record.age = try seconds(v)
+            case .cpu: cpu = try number(v)
+            case .stateBefore: stateBefore = try string(v)
+            case .cpuTime: record.cpuTime = try seconds(v)
+            case .rss: record.rss = UInt64(try size(v))
+            case .threads: record.threads = Int(try integer(v))
+            case .fds: record.fds = v.value == .null ? nil : Int(try integer(v))
+            case .ports: record.ports = try array(v).map { (item: JSON5Node) throws(ExampleError) -> Int in Int(try integer(item)) }
+            case .listening: record.listening = try optionalBool(v)
+            case .connections: record.connections = v.value == .null ? nil : Int(try integer(v))
+            case .sockets: sockets = try array(v)
+            case .children: children = try array(v)
+            case .parent: parent = v
+            case .env:
+                var env: [String: String] = [:]
+                for entry in try members(v, allowed: [], what: "env") { env[entry.key] = try string(entry.member.value) }
+                record.env = env
+            case .cgroup: record.cgroup = try optionalString(v)
+            case .kernelThread: record.kernelThread = try bool(v)
+            case .reparented: record.reparented = try optionalBool(v)
+            case .sessionAlive: record.sessionAlive = try optionalBool(v)
+            case .orphaned: record.orphaned = try bool(v)
+            case .new: new = try bool(v)
+            case .tracked: tracked = try bool(v)
+            }
+        }
     }
 
     /// The example's fields in the order written; `members` refuses an unknown key with a suggestion.
@@ -21,91 +67,40 @@ extension ExampleBuilder {
             Field(rawValue: entry.key).map { ($0, entry.member.value) }
         }
     }
-}
 
-extension ExampleBuilder.State {
-    func set(_ field: ProcessField, _ v: JSON5Node, on example: inout ExampleBuilder.ProcessExample) throws(ExampleError) {
-        typealias B = ExampleBuilder
-        switch field {
-        case .pid: example.record.pid = Int32(try B.integer(v))
-        case .ppid:
-            example.record.ppid = Int32(try B.integer(v))
-            example.ppidGiven = true
-        case .pgid: example.record.pgid = Int32(try B.integer(v))
-        case .sid: example.record.sid = Int32(try B.integer(v))
-        case .tty: example.record.tty = try B.optionalString(v)
-        case .state: example.record.state = try B.string(v)
-        case .name: example.record.name = try B.string(v)
-        case .exe: example.record.exe = try B.optionalString(v)
-        case .cmdline: example.record.cmdline = try B.optionalString(v)
-        case .args: example.record.args = try B.array(v).map { (item: JSON5Node) throws(ExampleError) -> String in try B.string(item) }
-        case .cwd: example.record.cwd = try B.optionalString(v)
-        case .user: example.record.user = try B.optionalString(v)
-        case .uid: example.record.uid = v.value == .null ? nil : UInt32(try B.integer(v))
-        case .startTicks: example.record.startTicks = UInt64(try B.integer(v))
-        case .startedAt: example.record.startedAt = try B.number(v)
-        case .age: example.record.age = try B.seconds(v)
-        case .cpu: example.cpu = try B.number(v)
-        case .stateBefore: example.stateBefore = try B.string(v)
-        case .cpuTime: example.record.cpuTime = try B.seconds(v)
-        case .rss: example.record.rss = UInt64(try B.size(v))
-        case .threads: example.record.threads = Int(try B.integer(v))
-        case .fds: example.record.fds = v.value == .null ? nil : Int(try B.integer(v))
-        case .ports: example.record.ports = try B.array(v).map { (item: JSON5Node) throws(ExampleError) -> Int in Int(try B.integer(item)) }
-        case .listening: example.record.listening = try B.optionalBool(v)
-        case .connections: example.record.connections = v.value == .null ? nil : Int(try B.integer(v))
-        case .sockets: example.sockets = try B.array(v)
-        case .children: example.children = try B.array(v)
-        case .parent: example.parent = v
-        case .env:
-            var env: [String: String] = [:]
-            for entry in try B.members(v, allowed: [], what: "env") { env[entry.key] = try B.string(entry.member.value) }
-            example.record.env = env
-        case .cgroup: example.record.cgroup = try B.optionalString(v)
-        case .kernelThread: example.record.kernelThread = try B.bool(v)
-        case .reparented: example.record.reparented = try B.optionalBool(v)
-        case .sessionAlive: example.record.sessionAlive = try B.optionalBool(v)
-        case .orphaned: example.record.orphaned = try B.bool(v)
-        case .new: example.new = try B.bool(v)
-        case .tracked: example.tracked = try B.bool(v)
-        }
-    }
-
-    /// Owners written inline are added to the processes.
-    mutating func set(_ field: SocketField, _ v: JSON5Node, on socket: inout SocketRecord) throws(ExampleError) {
-        typealias B = ExampleBuilder
+    /// Owners written inline are added to the builder's processes.
+    static func set(_ field: SocketField, _ v: JSON5Node, on socket: inout SocketRecord, adding builder: inout State) throws(ExampleError) {
         switch field {
         case .proto:
-            guard let proto = SocketRecord.Proto(rawValue: try B.string(v)) else { throw ExampleError(message: "proto must be tcp, tcp6, udp or udp6", location: v.location) }
+            guard let proto = SocketRecord.Proto(rawValue: try string(v)) else { throw ExampleError(message: "proto must be tcp, tcp6, udp or udp6", location: v.location) }
             socket.proto = proto
-        case .localAddress: socket.localAddress = try B.string(v)
-        case .localPort: socket.localPort = Int(try B.integer(v))
-        case .remoteAddress: socket.remoteAddress = try B.string(v)
-        case .remotePort: socket.remotePort = Int(try B.integer(v))
-        case .state: socket.state = try B.string(v)
-        case .inode: socket.inode = UInt64(try B.integer(v))
-        case .uid: socket.uid = UInt32(try B.integer(v))
-        case .ownerKnown: socket.ownerKnown = try B.bool(v)
-        case .owner: socket.owners = [processes[try process(v, pid: nil, ppid: nil)].pid]
+        case .localAddress: socket.localAddress = try string(v)
+        case .localPort: socket.localPort = Int(try integer(v))
+        case .remoteAddress: socket.remoteAddress = try string(v)
+        case .remotePort: socket.remotePort = Int(try integer(v))
+        case .state: socket.state = try string(v)
+        case .inode: socket.inode = UInt64(try integer(v))
+        case .uid: socket.uid = UInt32(try integer(v))
+        case .ownerKnown: socket.ownerKnown = try bool(v)
+        case .owner: socket.owners = [builder.processes[try builder.process(v, pid: nil, ppid: nil)].pid]
         case .owners:
-            socket.owners = try B.array(v).map { (item: JSON5Node) throws(ExampleError) -> Int32 in processes[try process(item, pid: nil, ppid: nil)].pid }
+            socket.owners = try array(v).map { (item: JSON5Node) throws(ExampleError) -> Int32 in builder.processes[try builder.process(item, pid: nil, ppid: nil)].pid }
         }
     }
 
     /// A process written inline takes the file's pid when one came before it.
-    mutating func set(_ field: PidFileField, _ v: JSON5Node, on file: inout PidFileRecord) throws(ExampleError) {
-        typealias B = ExampleBuilder
+    static func set(_ field: PidFileField, _ v: JSON5Node, on file: inout PidFileRecord, adding builder: inout State) throws(ExampleError) {
         switch field {
-        case .path: file.path = try B.string(v)
-        case .pid: file.pid = v.value == .null ? nil : Int32(try B.integer(v))
-        case .exists: file.exists = try B.bool(v)
-        case .alive: file.alive = try B.bool(v)
-        case .reused: file.reused = try B.bool(v)
-        case .age: file.age = try B.seconds(v)
-        case .locked: file.locked = try B.bool(v)
+        case .path: file.path = try string(v)
+        case .pid: file.pid = v.value == .null ? nil : Int32(try integer(v))
+        case .exists: file.exists = try bool(v)
+        case .alive: file.alive = try bool(v)
+        case .reused: file.reused = try bool(v)
+        case .age: file.age = try seconds(v)
+        case .locked: file.locked = try bool(v)
         case .process:
-            let index = try process(v, pid: file.pid, ppid: nil)
-            file.pid = processes[index].pid
+            let index = try builder.process(v, pid: file.pid, ppid: nil)
+            file.pid = builder.processes[index].pid
         }
     }
 }

@@ -46,7 +46,7 @@ enum ExampleBuilder {
             return (builder.context(), .socket(builder.sockets.count - 1))
         case .pidfile:
             var file = PidFileRecord(path: "/run/example.pid", pid: nil, alive: false)
-            for (field, value) in try fields(node, PidFileField.self, what: "a PID file") { try builder.set(field, value, on: &file) }
+            for (field, value) in try fields(node, PidFileField.self, what: "a PID file") { try set(field, value, on: &file, adding: &builder) }
             builder.pidfiles.append(file)
             return (builder.context(), .pidfile(0))
         }
@@ -73,7 +73,7 @@ enum ExampleBuilder {
         /// Adds the process an example object describes (and its relations); returns its index.
         mutating func process(_ node: JSON5Node, pid forcedPid: Int32?, ppid forcedPpid: Int32?) throws(ExampleError) -> Int {
             var example = ProcessExample(record: ProcessRecord(pid: 0, ppid: forcedPpid ?? 1, state: "S"))
-            for (field, value) in try fields(node, ProcessField.self, what: "a process") { try set(field, value, on: &example) }
+            for (field, value) in try fields(node, ProcessField.self, what: "a process") { try example.set(field, value) }
             let index = add(example, pid: forcedPid)
             if let parent = example.parent { try addParent(parent, of: index, ppidGiven: example.ppidGiven) }
             for child in example.children { _ = try process(child, pid: nil, ppid: processes[index].pid) }
@@ -142,7 +142,7 @@ enum ExampleBuilder {
         /// A socket example; owners written inline are added to the processes.
         mutating func socket(_ node: JSON5Node) throws(ExampleError) -> SocketRecord {
             var socket = SocketRecord(proto: .tcp, localAddress: "127.0.0.1", localPort: 8000, state: "LISTEN", inode: 1)
-            for (field, value) in try fields(node, SocketField.self, what: "a socket") { try set(field, value, on: &socket) }
+            for (field, value) in try fields(node, SocketField.self, what: "a socket") { try ExampleBuilder.set(field, value, on: &socket, adding: &self) }
             return socket
         }
     }

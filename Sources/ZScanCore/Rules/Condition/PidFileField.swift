@@ -1,5 +1,5 @@
 /// The fields of a PID file (never stored in a snapshot). `ConditionEvaluator.pidfileField` reads
-/// each one, and `ExampleBuilder.State.set(_:_:on:)` sets it from a rule example.
+/// each one, and `ExampleBuilder.set(_:_:on:adding:)` sets it from a rule example.
 enum PidFileField: String, SubjectField {
     case path, pid, exists, process, alive, reused, age, locked
 

@@ -1,9 +1,10 @@
+import Foundation
 import XCTest
 @testable import ZScanCore
 
-/// Every rule field of every subject, walked from the field tables: a value in snapshot JSON loads
-/// into the record (where the field is stored), a rule example sets it, a condition naming it
-/// type-checks and holds, and a `{field}` placeholder renders it in a finding's message.
+/// Every rule field of every subject, walked from the field tables: a rule whose condition names it
+/// loads, its example sets the field and matches, and the finding's `{field}` message renders it,
+/// both from the example and from a snapshot JSON value (where snapshots store the field).
 final class FieldTableTests: XCTestCase {
     /// One value of a field written four ways (JSON only for a field snapshots store).
     struct Probe {
@@ -42,31 +43,38 @@ final class FieldTableTests: XCTestCase {
         }
     }
 
-    static let scope = ConditionScope()
+    /// A rule file with one rule on `field` whose condition is the probe's, whose message is
+    /// `{field}`, and whose example sets the field.
+    static func ruleFile(_ subject: Subject, _ field: String, _ probe: Probe) -> RuleSource {
+        let when = probe.condition.replacingOccurrences(of: "\"", with: "\\\"")
+        let text = """
+            {format_version: 1, rules: [{
+              id: "probe", title: "probe", severity: "info", subject: "\(subject.rawValue)", action: "none",
+              when: "\(when)", message: "{\(field)}",
+              examples: {match: [{\(field): \(probe.example)}], no_match: []},
+            }]}
+            """
+        return RuleSource(name: "probe.json5", bytes: Array(text.utf8))
+    }
 
-    func testEveryFieldLoadsSetsEvaluatesAndRenders() throws {
+    func testEveryFieldLoadsSetsEvaluatesAndReports() throws {
         var walked: [Subject: [String]] = [:]
         for subject in [Subject.process, .socket, .pidfile] {
             for spec in FieldSchema.fields(of: subject) {
                 let probe = Self.probe(spec, subject: subject)
-                let checker = ConditionChecker(scope: Self.scope)
-                let condition = try checker.compile(probe.condition, subject: subject)
-                let message = try MessageTemplate("{\(spec.name)}", subject: subject, checker: checker)
                 let what = "\(subject.rawValue) field '\(spec.name)'"
+                let set = try RuleLoader.load([Self.ruleFile(subject, spec.name, probe)])
+                let scanner = Scanner(rules: set.rules)
 
-                let example = try JSON5Parser.parse(Array("{\(spec.name): \(probe.example)}".utf8))
-                let (context, ref) = try ExampleBuilder.build(example, subject: subject)
-                XCTAssertTrue(context.matches(condition, ref), "example: \(what)")
-                XCTAssertEqual(message.render(context, ref), probe.rendered, "example: \(what)")
+                XCTAssertEqual(RuleExampleRunner.run(set).map(\.message), [], "example: \(what)")
+                let (context, _) = try ExampleBuilder.build(set.rules[0].examples.match[0], subject: subject)
+                XCTAssertEqual(scanner.findings(in: context).map(\.message), [probe.rendered], "example: \(what)")
 
                 if let key = spec.jsonKey {
-                    guard let json = probe.json else { XCTFail("no JSON value for \(what)"); continue }
                     XCTAssertEqual(key, spec.name, "\(what): a stored field's JSON key is its name")
+                    guard let json = probe.json else { XCTFail("no JSON value for \(what)"); continue }
                     let snapshot = try Snapshot.decode(json: Array(Self.document(subject, key: key, value: json).utf8))
-                    let context = EvaluationContext(snapshot: snapshot)
-                    let ref: FindingRef = subject == .process ? .process(0) : .socket(0)
-                    XCTAssertTrue(context.matches(condition, ref), "snapshot JSON: \(what)")
-                    XCTAssertEqual(message.render(context, ref), probe.rendered, "snapshot JSON: \(what)")
+                    XCTAssertEqual(scanner.findings(in: EvaluationContext(snapshot: snapshot)).map(\.message), [probe.rendered], "snapshot JSON: \(what)")
                 }
                 walked[subject, default: []].append(spec.name)
             }

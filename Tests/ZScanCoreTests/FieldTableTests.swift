@@ -36,7 +36,7 @@ final class FieldTableTests: XCTestCase {
         case .list(.string): return Probe(json: #"["a7"]"#, example: #"["a7"]"#, condition: #""a7" in \#(f)"#, rendered: "a7")
         case .list(.int): return Probe(json: "[8080]", example: "[8080]", condition: "8080 in \(f)", rendered: "8080")
         case .map: return Probe(json: #"{"K": "V"}"#, example: #"{K: "V"}"#, condition: #"\#(f).K == "V""#, rendered: "K")
-        case .process: return Probe(json: "9", example: #"{pid: 9, name: "sh"}"#, condition: "\(f).pid == 9", rendered: "sh (9)")
+        case .process: return Probe(json: nil, example: #"{pid: 9, name: "sh"}"#, condition: "\(f).pid == 9", rendered: "sh (9)")
         default:
             XCTFail("no probe for \(subject.rawValue) field '\(f)' of type \(spec.type)")
             return Probe(json: nil, example: "null", condition: "false", rendered: "")

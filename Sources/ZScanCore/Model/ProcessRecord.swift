@@ -1,6 +1,5 @@
 /// One process (thread-group leader) as seen in one snapshot. Optional fields are `nil` when the
 /// kernel would not tell (permission) or the process has no such thing (a zombie has no `exe`).
-/// Field names in JSON and in the rule language are the `CodingKeys` raw values.
 public struct ProcessRecord: Sendable, Equatable {
     public var pid: Int32
     public var ppid: Int32
@@ -105,6 +104,9 @@ public struct ProcessRecord: Sendable, Equatable {
     public var isZombie: Bool { state == "Z" }
     public var isStopped: Bool { state == "T" || state == "t" }
 
+    /// The keys of a process in snapshot JSON, in the order they are written. A rule field stored
+    /// here has the key of its own name (`ProcessField.spec`); `netns` and `socket_inodes` are not
+    /// rule fields, and fields worked out when rules run (`cpu`, `parent`, `new`, …) are not stored.
     public enum CodingKeys: String, CodingKey, CaseIterable {
         case pid, ppid, pgid, sid, tty, state, name, exe, cmdline, args, cwd, user, uid
         case startTicks = "start_ticks"

@@ -1,6 +1,7 @@
 /// The snapshot's JSON form (`zscan snapshot`): written by `JSONWriter`, read back through
-/// `JSONValue`; both sides take their key names from the same `CodingKeys`, and a round-trip test
-/// keeps them in step. This is what `--baseline` and `--from` read.
+/// `JSONValue`. A record's writer and reader each switch over its `CodingKeys`, so a key one side
+/// forgets does not compile, and a round-trip test keeps their values in step. This is what
+/// `--baseline` and `--from` read.
 extension Snapshot {
     /// The whole document in memory (tests, small snapshots); `writeJSON` streams it.
     public func jsonBytes(pretty: Bool = false) -> [UInt8] {
@@ -128,131 +129,150 @@ extension HostInfo {
 }
 
 extension ProcessRecord {
+    /// `CodingKeys.allCases` builds a new array on every call; records walk this one.
+    static let jsonKeys = CodingKeys.allCases
+
     init(json c: JSONFields) throws(ScanError) {
-        typealias K = CodingKeys
-        self.init(
-            pid: try c.integer(K.pid.rawValue),
-            ppid: try c.integer(K.ppid.rawValue),
-            pgid: try c.optionalInteger(K.pgid.rawValue) ?? 0,
-            sid: try c.optionalInteger(K.sid.rawValue) ?? 0,
-            tty: try c.optionalString(K.tty.rawValue),
-            state: try c.string(K.state.rawValue),
-            name: try c.string(K.name.rawValue),
-            exe: try c.optionalString(K.exe.rawValue),
-            cmdline: try c.optionalString(K.cmdline.rawValue),
-            args: try c.optionalStrings(K.args.rawValue),
-            cwd: try c.optionalString(K.cwd.rawValue),
-            user: try c.optionalString(K.user.rawValue),
-            uid: try c.optionalInteger(K.uid.rawValue),
-            startTicks: try c.integer(K.startTicks.rawValue),
-            startedAt: try c.optionalDouble(K.startedAt.rawValue) ?? 0,
-            age: try c.optionalDouble(K.age.rawValue) ?? 0,
-            cpuTime: try c.optionalDouble(K.cpuTime.rawValue) ?? 0,
-            rss: try c.optionalInteger(K.rss.rawValue) ?? 0,
-            threads: try c.optionalInteger(K.threads.rawValue) ?? 1,
-            fds: try c.optionalInteger(K.fds.rawValue),
-            ports: try c.optionalIntegers(K.ports.rawValue),
-            listening: try c.optionalBool(K.listening.rawValue),
-            connections: try c.optionalInteger(K.connections.rawValue),
-            children: try c.optionalIntegers(K.children.rawValue) ?? [],
-            env: try c.optionalStringMap(K.env.rawValue),
-            cgroup: try c.optionalString(K.cgroup.rawValue),
-            kernelThread: try c.optionalBool(K.kernelThread.rawValue) ?? false,
-            reparented: try c.optionalBool(K.reparented.rawValue),
-            sessionAlive: try c.optionalBool(K.sessionAlive.rawValue),
-            orphaned: try c.optionalBool(K.orphaned.rawValue) ?? false,
-            netns: try c.optionalInteger(K.netns.rawValue),
-            socketInodes: try c.optionalIntegers(K.socketInodes.rawValue) ?? [])
+        self.init(pid: 0, ppid: 0)
+        for key in Self.jsonKeys {
+            let k = key.rawValue
+            switch key {
+            case .pid: pid = try c.integer(k)
+            case .ppid: ppid = try c.integer(k)
+            case .pgid: pgid = try c.optionalInteger(k) ?? 0
+            case .sid: sid = try c.optionalInteger(k) ?? 0
+            case .tty: tty = try c.optionalString(k)
+            case .state: state = try c.string(k)
+            case .name: name = try c.string(k)
+            case .exe: exe = try c.optionalString(k)
+            case .cmdline: cmdline = try c.optionalString(k)
+            case .args: args = try c.optionalStrings(k)
+            case .cwd: cwd = try c.optionalString(k)
+            case .user: user = try c.optionalString(k)
+            case .uid: uid = try c.optionalInteger(k)
+            case .startTicks: startTicks = try c.integer(k)
+            case .startedAt: startedAt = try c.optionalDouble(k) ?? 0
+            case .age: age = try c.optionalDouble(k) ?? 0
+            case .cpuTime: cpuTime = try c.optionalDouble(k) ?? 0
+            case .rss: rss = try c.optionalInteger(k) ?? 0
+            case .threads: threads = try c.optionalInteger(k) ?? 1
+            case .fds: fds = try c.optionalInteger(k)
+            case .ports: ports = try c.optionalIntegers(k)
+            case .listening: listening = try c.optionalBool(k)
+            case .connections: connections = try c.optionalInteger(k)
+            case .children: children = try c.optionalIntegers(k) ?? []
+            case .env: env = try c.optionalStringMap(k)
+            case .cgroup: cgroup = try c.optionalString(k)
+            case .kernelThread: kernelThread = try c.optionalBool(k) ?? false
+            case .reparented: reparented = try c.optionalBool(k)
+            case .sessionAlive: sessionAlive = try c.optionalBool(k)
+            case .orphaned: orphaned = try c.optionalBool(k) ?? false
+            case .netns: netns = try c.optionalInteger(k)
+            case .socketInodes: socketInodes = try c.optionalIntegers(k) ?? []
+            }
+        }
     }
 
     func write(to w: inout JSONWriter) {
-        typealias K = CodingKeys
         w.beginObject()
-        w.key(K.pid.rawValue); w.int(pid)
-        w.key(K.ppid.rawValue); w.int(ppid)
-        w.key(K.pgid.rawValue); w.int(pgid)
-        w.key(K.sid.rawValue); w.int(sid)
-        w.key(K.tty.rawValue); w.string(tty)
-        w.key(K.state.rawValue); w.string(state)
-        w.key(K.name.rawValue); w.string(name)
-        w.key(K.exe.rawValue); w.string(exe)
-        w.key(K.cmdline.rawValue); w.string(cmdline)
-        w.key(K.args.rawValue)
-        if let args { w.stringArray(args) } else { w.null() }
-        w.key(K.cwd.rawValue); w.string(cwd)
-        w.key(K.user.rawValue); w.string(user)
-        w.key(K.uid.rawValue); w.int(uid)
-        w.key(K.startTicks.rawValue); w.int(startTicks)
-        w.key(K.startedAt.rawValue); w.double(startedAt)
-        w.key(K.age.rawValue); w.double(age)
-        w.key(K.cpuTime.rawValue); w.double(cpuTime)
-        w.key(K.rss.rawValue); w.int(rss)
-        w.key(K.threads.rawValue); w.int(threads)
-        w.key(K.fds.rawValue); w.int(fds)
-        w.key(K.ports.rawValue)
-        if let ports { w.intArray(ports) } else { w.null() }
-        w.key(K.listening.rawValue); w.bool(listening)
-        w.key(K.connections.rawValue); w.int(connections)
-        w.key(K.children.rawValue); w.intArray(children)
-        w.key(K.env.rawValue)
-        if let env {
-            w.beginObject()
-            for key in env.keys.sorted() {
-                w.key(key)
-                w.string(env[key]!)
+        for key in Self.jsonKeys {
+            w.key(key.rawValue)
+            switch key {
+            case .pid: w.int(pid)
+            case .ppid: w.int(ppid)
+            case .pgid: w.int(pgid)
+            case .sid: w.int(sid)
+            case .tty: w.string(tty)
+            case .state: w.string(state)
+            case .name: w.string(name)
+            case .exe: w.string(exe)
+            case .cmdline: w.string(cmdline)
+            case .args: if let args { w.stringArray(args) } else { w.null() }
+            case .cwd: w.string(cwd)
+            case .user: w.string(user)
+            case .uid: w.int(uid)
+            case .startTicks: w.int(startTicks)
+            case .startedAt: w.double(startedAt)
+            case .age: w.double(age)
+            case .cpuTime: w.double(cpuTime)
+            case .rss: w.int(rss)
+            case .threads: w.int(threads)
+            case .fds: w.int(fds)
+            case .ports: if let ports { w.intArray(ports) } else { w.null() }
+            case .listening: w.bool(listening)
+            case .connections: w.int(connections)
+            case .children: w.intArray(children)
+            case .env:
+                if let env {
+                    w.beginObject()
+                    for key in env.keys.sorted() {
+                        w.key(key)
+                        w.string(env[key]!)
+                    }
+                    w.endObject()
+                } else {
+                    w.null()
+                }
+            case .cgroup: w.string(cgroup)
+            case .kernelThread: w.bool(kernelThread)
+            case .reparented: w.bool(reparented)
+            case .sessionAlive: w.bool(sessionAlive)
+            case .orphaned: w.bool(orphaned)
+            case .netns: w.int(netns)
+            case .socketInodes: w.intArray(socketInodes)
             }
-            w.endObject()
-        } else {
-            w.null()
         }
-        w.key(K.cgroup.rawValue); w.string(cgroup)
-        w.key(K.kernelThread.rawValue); w.bool(kernelThread)
-        w.key(K.reparented.rawValue); w.bool(reparented)
-        w.key(K.sessionAlive.rawValue); w.bool(sessionAlive)
-        w.key(K.orphaned.rawValue); w.bool(orphaned)
-        w.key(K.netns.rawValue); w.int(netns)
-        w.key(K.socketInodes.rawValue); w.intArray(socketInodes)
         w.endObject()
     }
-
 }
 
 extension SocketRecord {
+    /// `CodingKeys.allCases` builds a new array on every call; records walk this one.
+    static let jsonKeys = CodingKeys.allCases
+
     init(json c: JSONFields) throws(ScanError) {
-        typealias K = CodingKeys
-        let protoName = try c.string(K.proto.rawValue)
-        guard let proto = Proto(rawValue: protoName) else {
-            throw ScanError.invalidSnapshot("unknown proto '\(protoName)'\(JSONFields.at(c.path))")
+        self.init(proto: .tcp, localAddress: "", localPort: 0, state: "", inode: 0)
+        for key in Self.jsonKeys {
+            let k = key.rawValue
+            switch key {
+            case .proto:
+                let name = try c.string(k)
+                guard let value = Proto(rawValue: name) else {
+                    throw ScanError.invalidSnapshot("unknown proto '\(name)'\(JSONFields.at(c.path))")
+                }
+                proto = value
+            case .localAddress: localAddress = try c.string(k)
+            case .localPort: localPort = try c.integer(k)
+            case .remoteAddress: remoteAddress = try c.optionalString(k) ?? ""
+            case .remotePort: remotePort = try c.optionalInteger(k) ?? 0
+            case .state: state = try c.string(k)
+            case .inode: inode = try c.integer(k)
+            case .uid: uid = try c.optionalInteger(k) ?? 0
+            case .owners: owners = try c.optionalIntegers(k) ?? []
+            case .ownerKnown: ownerKnown = try c.optionalBool(k) ?? true
+            case .netns: netns = try c.optionalInteger(k)
+            }
         }
-        self.init(
-            proto: proto,
-            localAddress: try c.string(K.localAddress.rawValue),
-            localPort: try c.integer(K.localPort.rawValue),
-            remoteAddress: try c.optionalString(K.remoteAddress.rawValue) ?? "",
-            remotePort: try c.optionalInteger(K.remotePort.rawValue) ?? 0,
-            state: try c.string(K.state.rawValue),
-            inode: try c.integer(K.inode.rawValue),
-            uid: try c.optionalInteger(K.uid.rawValue) ?? 0,
-            owners: try c.optionalIntegers(K.owners.rawValue) ?? [],
-            ownerKnown: try c.optionalBool(K.ownerKnown.rawValue) ?? true,
-            netns: try c.optionalInteger(K.netns.rawValue))
     }
 
     func write(to w: inout JSONWriter) {
-        typealias K = CodingKeys
         w.beginObject()
-        w.key(K.proto.rawValue); w.string(proto.rawValue)
-        w.key(K.localAddress.rawValue); w.string(localAddress)
-        w.key(K.localPort.rawValue); w.int(localPort)
-        w.key(K.remoteAddress.rawValue); w.string(remoteAddress)
-        w.key(K.remotePort.rawValue); w.int(remotePort)
-        w.key(K.state.rawValue); w.string(state)
-        w.key(K.inode.rawValue); w.int(inode)
-        w.key(K.uid.rawValue); w.int(uid)
-        w.key(K.owners.rawValue); w.intArray(owners)
-        w.key(K.ownerKnown.rawValue); w.bool(ownerKnown)
-        w.key(K.netns.rawValue); w.int(netns)
+        for key in Self.jsonKeys {
+            w.key(key.rawValue)
+            switch key {
+            case .proto: w.string(proto.rawValue)
+            case .localAddress: w.string(localAddress)
+            case .localPort: w.int(localPort)
+            case .remoteAddress: w.string(remoteAddress)
+            case .remotePort: w.int(remotePort)
+            case .state: w.string(state)
+            case .inode: w.int(inode)
+            case .uid: w.int(uid)
+            case .owners: w.intArray(owners)
+            case .ownerKnown: w.bool(ownerKnown)
+            case .netns: w.int(netns)
+            }
+        }
         w.endObject()
     }
-
 }

@@ -47,6 +47,8 @@ public struct SocketRecord: Sendable, Equatable {
         proto.isTCP ? state == "LISTEN" : (state == "UNCONN" && localPort != 0)
     }
 
+    /// The keys of a socket in snapshot JSON, in the order they are written; `netns` is not a rule
+    /// field, and `owner` (the first of `owners`) is not stored.
     public enum CodingKeys: String, CodingKey, CaseIterable {
         case proto
         case localAddress = "local_address"

@@ -41,10 +41,6 @@ extension ExampleError {
 
 /// Builds the small snapshot an example describes.
 enum ExampleBuilder {
-    static let processRelations = ["parent", "children", "sockets"]
-    static let socketRelations = ["owner", "owners"]
-    static let pidfileRelations = ["process"]
-
     static func build(_ node: JSON5Node, subject: Subject) throws(ExampleError) -> (EvaluationContext, FindingRef) {
         var builder = State()
         switch subject {
@@ -52,58 +48,15 @@ enum ExampleBuilder {
             let index = try builder.process(node, pid: nil, ppid: nil)
             return (builder.context(), .process(index))
         case .socket:
-            let socket = try ExampleBuilder.socket(node, builder: &builder)
+            let socket = try builder.socket(node)
             builder.sockets.append(socket)
             return (builder.context(), .socket(builder.sockets.count - 1))
         case .pidfile:
-            let fields = try members(node, allowed: FieldSchema.pidfile.map(\.name) + pidfileRelations, what: "a PID file")
             var file = PidFileRecord(path: "/run/example.pid", pid: nil, alive: false)
-            for (key, member) in fields {
-                let v = member.value
-                switch key {
-                case "path": file.path = try string(v)
-                case "pid": file.pid = v.value == .null ? nil : Int32(try integer(v))
-                case "exists": file.exists = try bool(v)
-                case "alive": file.alive = try bool(v)
-                case "reused": file.reused = try bool(v)
-                case "age": file.age = try seconds(v)
-                case "locked": file.locked = try bool(v)
-                case "process":
-                    let index = try builder.process(v, pid: file.pid, ppid: nil)
-                    file.pid = builder.processes[index].pid
-                default: throw ExampleError(message: "'\(key)' cannot be set in an example", location: member.keyLocation)
-                }
-            }
+            for (field, value) in try fields(node, PidFileField.self, what: "a PID file") { try set(field, value, on: &file, adding: &builder) }
             builder.pidfiles.append(file)
             return (builder.context(), .pidfile(0))
         }
-    }
-
-    /// A socket example; owners written inline are added to the builder's processes.
-    static func socket(_ node: JSON5Node, builder: inout State) throws(ExampleError) -> SocketRecord {
-        let fields = try members(node, allowed: FieldSchema.socket.map(\.name) + socketRelations, what: "a socket")
-        var socket = SocketRecord(proto: .tcp, localAddress: "127.0.0.1", localPort: 8000, state: "LISTEN", inode: 1)
-        for (key, member) in fields {
-            let v = member.value
-            switch key {
-            case "proto":
-                guard let proto = SocketRecord.Proto(rawValue: try string(v)) else { throw ExampleError(message: "proto must be tcp, tcp6, udp or udp6", location: v.location) }
-                socket.proto = proto
-            case "local_address": socket.localAddress = try string(v)
-            case "local_port": socket.localPort = Int(try integer(v))
-            case "remote_address": socket.remoteAddress = try string(v)
-            case "remote_port": socket.remotePort = Int(try integer(v))
-            case "state": socket.state = try string(v)
-            case "inode": socket.inode = UInt64(try integer(v))
-            case "uid": socket.uid = UInt32(try integer(v))
-            case "owner_known": socket.ownerKnown = try bool(v)
-            case "owner": socket.owners = [builder.processes[try builder.process(v, pid: nil, ppid: nil)].pid]
-            case "owners":
-                socket.owners = try array(v).map { (item: JSON5Node) throws(ExampleError) -> Int32 in builder.processes[try builder.process(item, pid: nil, ppid: nil)].pid }
-            default: throw ExampleError(message: "'\(key)' cannot be set in an example", location: member.keyLocation)
-            }
-        }
-        return socket
     }
 
     struct State {
@@ -126,62 +79,19 @@ enum ExampleBuilder {
 
         /// Adds the process an example object describes (and its relations); returns its index.
         mutating func process(_ node: JSON5Node, pid forcedPid: Int32?, ppid forcedPpid: Int32?) throws(ExampleError) -> Int {
-            let fields = try members(node, allowed: FieldSchema.process.map(\.name) + processRelations, what: "a process")
-            var p = ProcessRecord(pid: 0, ppid: forcedPpid ?? 1, state: "S")
-            var parentNode: JSON5Node? = nil
-            var childNodes: [JSON5Node] = []
-            var socketNodes: [JSON5Node] = []
-            var newValue: Bool? = nil
-            var ppidGiven = false
-            var cpu: Double? = nil
-            var stateBefore: String? = nil
-            for (key, member) in fields {
-                let v = member.value
-                switch key {
-                case "pid": p.pid = Int32(try integer(v))
-                case "ppid":
-                    p.ppid = Int32(try integer(v))
-                    ppidGiven = true
-                case "pgid": p.pgid = Int32(try integer(v))
-                case "sid": p.sid = Int32(try integer(v))
-                case "tty": p.tty = try optionalString(v)
-                case "state": p.state = try string(v)
-                case "name": p.name = try string(v)
-                case "exe": p.exe = try optionalString(v)
-                case "cmdline": p.cmdline = try optionalString(v)
-                case "args": p.args = try array(v).map { (item: JSON5Node) throws(ExampleError) -> String in try string(item) }
-                case "cwd": p.cwd = try optionalString(v)
-                case "user": p.user = try optionalString(v)
-                case "uid": p.uid = v.value == .null ? nil : UInt32(try integer(v))
-                case "start_ticks": p.startTicks = UInt64(try integer(v))
-                case "started_at": p.startedAt = try number(v)
-                case "age": p.age = try seconds(v)
-                case "cpu": cpu = try number(v)
-                case "state_before": stateBefore = try string(v)
-                case "cpu_time": p.cpuTime = try seconds(v)
-                case "rss": p.rss = UInt64(try size(v))
-                case "threads": p.threads = Int(try integer(v))
-                case "fds": p.fds = v.value == .null ? nil : Int(try integer(v))
-                case "ports": p.ports = try array(v).map { (item: JSON5Node) throws(ExampleError) -> Int in Int(try integer(item)) }
-                case "listening": p.listening = try optionalBool(v)
-                case "connections": p.connections = v.value == .null ? nil : Int(try integer(v))
-                case "env":
-                    var env: [String: String] = [:]
-                    for entry in try members(v, allowed: [], what: "env") { env[entry.key] = try string(entry.member.value) }
-                    p.env = env
-                case "cgroup": p.cgroup = try optionalString(v)
-                case "kernel_thread": p.kernelThread = try bool(v)
-                case "reparented": p.reparented = try optionalBool(v)
-                case "session_alive": p.sessionAlive = try optionalBool(v)
-                case "orphaned": p.orphaned = try bool(v)
-                case "new": newValue = try bool(v)
-                case "tracked": if try bool(v) { tracked.insert(-1) }
-                case "parent": parentNode = v
-                case "children": childNodes = try array(v)
-                case "sockets": socketNodes = try array(v)
-                default: throw ExampleError(message: "'\(key)' cannot be set in an example", location: member.keyLocation)
-                }
-            }
+            var example = ProcessExample(record: ProcessRecord(pid: 0, ppid: forcedPpid ?? 1, state: "S"))
+            for (field, value) in try fields(node, ProcessField.self, what: "a process") { try example.set(field, value) }
+            let index = add(example, pid: forcedPid)
+            if let parent = example.parent { try addParent(parent, of: index, ppidGiven: example.ppidGiven) }
+            for child in example.children { _ = try process(child, pid: nil, ppid: processes[index].pid) }
+            for socket in example.sockets { try addSockets(socket, heldBy: index) }
+            return index
+        }
+
+        /// Fills in what the example left out (a pid, `listening`, a name from the cmdline), records
+        /// its samples, baseline and tracking, and appends the process; returns its index.
+        private mutating func add(_ example: ProcessExample, pid forcedPid: Int32?) -> Int {
+            var p = example.record
             if let forcedPid { p.pid = forcedPid }
             if p.pid == 0 {
                 p.pid = nextPid
@@ -191,44 +101,56 @@ enum ExampleBuilder {
             if p.name.isEmpty, let first = p.cmdline?.split(separator: " ").first {
                 p.name = String(first.split(separator: "/").last ?? first)
             }
-            if tracked.remove(-1) != nil { tracked.insert(p.pid) }
-            if let cpu { samples[p.pid] = (cpu, stateBefore ?? p.state) } else if let stateBefore { samples[p.pid] = (0, stateBefore) }
-            if let newValue {
+            if example.tracked { tracked.insert(p.pid) }
+            if let cpu = example.cpu {
+                samples[p.pid] = (cpu, example.stateBefore ?? p.state)
+            } else if let stateBefore = example.stateBefore {
+                samples[p.pid] = (0, stateBefore)
+            }
+            if let new = example.new {
                 var known = baseline ?? []
-                if !newValue { known.insert(p.identity) }
+                if !new { known.insert(p.identity) }
                 baseline = known
             }
-            let index = processes.count
             processes.append(p)
-            if let parentNode {
-                // The parent's own `pid`, else the example's `ppid`, else a fresh pid.
-                var parentPid: Int32? = ppidGiven ? p.ppid : nil
-                if case let .object(list) = parentNode.value, let given = list.first(where: { $0.key == "pid" }) {
-                    parentPid = Int32(try integer(given.value))
-                }
-                let pid = parentPid ?? nextPid
-                if parentPid == nil { nextPid += 1 }
-                processes[index].ppid = pid
-                _ = try process(parentNode, pid: pid, ppid: nil)
+            return processes.count - 1
+        }
+
+        /// The parent written inline takes its own `pid`, else the example's `ppid`, else a fresh pid.
+        private mutating func addParent(_ node: JSON5Node, of index: Int, ppidGiven: Bool) throws(ExampleError) {
+            var parentPid: Int32? = ppidGiven ? processes[index].ppid : nil
+            if case let .object(list) = node.value, let given = list.first(where: { $0.key == "pid" }) {
+                parentPid = Int32(try integer(given.value))
             }
-            for child in childNodes { _ = try process(child, pid: nil, ppid: p.pid) }
-            for node in socketNodes {
-                // `repeat: N` (examples only) stands for N such sockets.
-                var copies = 1
-                var withoutRepeat = node
-                if case let .object(list) = node.value, let repeatMember = list.first(where: { $0.key == "repeat" }) {
-                    copies = Int(try integer(repeatMember.value))
-                    withoutRepeat.value = .object(list.filter { $0.key != "repeat" })
-                }
-                var socket = try ExampleBuilder.socket(withoutRepeat, builder: &self)
-                socket.owners = [p.pid]
-                for _ in 0..<max(0, copies) {
-                    socket.inode = UInt64(sockets.count + 1)
-                    sockets.append(socket)
-                }
-                processes[index].fds = (processes[index].fds ?? 0) + copies
+            let pid = parentPid ?? nextPid
+            if parentPid == nil { nextPid += 1 }
+            processes[index].ppid = pid
+            _ = try process(node, pid: pid, ppid: nil)
+        }
+
+        /// A socket written inline, held by the process at `index`; `repeat: N` (examples only)
+        /// stands for N such sockets.
+        private mutating func addSockets(_ node: JSON5Node, heldBy index: Int) throws(ExampleError) {
+            var copies = 1
+            var withoutRepeat = node
+            if case let .object(list) = node.value, let repeatMember = list.first(where: { $0.key == "repeat" }) {
+                copies = Int(try integer(repeatMember.value))
+                withoutRepeat.value = .object(list.filter { $0.key != "repeat" })
             }
-            return index
+            var socket = try socket(withoutRepeat)
+            socket.owners = [processes[index].pid]
+            for _ in 0..<max(0, copies) {
+                socket.inode = UInt64(sockets.count + 1)
+                sockets.append(socket)
+            }
+            processes[index].fds = (processes[index].fds ?? 0) + copies
+        }
+
+        /// A socket example; owners written inline are added to the processes.
+        mutating func socket(_ node: JSON5Node) throws(ExampleError) -> SocketRecord {
+            var socket = SocketRecord(proto: .tcp, localAddress: "127.0.0.1", localPort: 8000, state: "LISTEN", inode: 1)
+            for (field, value) in try fields(node, SocketField.self, what: "a socket") { try ExampleBuilder.set(field, value, on: &socket, adding: &self) }
+            return socket
         }
     }
 

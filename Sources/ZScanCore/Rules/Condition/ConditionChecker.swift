@@ -152,9 +152,8 @@ public final class ConditionChecker {
         var type: ValueType
         if first.name == "it", let element = context.element {
             (expression, type) = (.element, element)
-        } else if let subject = context.subject, let spec = FieldSchema.field(first.name, of: subject) {
-            note(spec)
-            (expression, type) = (.field(base: nil, FieldID(subject: subject, name: spec.name)), spec.type)
+        } else if let subject = context.subject, let id = FieldID(subject: subject, name: first.name) {
+            (expression, type) = (.field(base: nil, id), note(id.spec))
         } else if segments.count == 1, let items = scope.lists[first.name] {
             usedNames.insert(first.name)
             return (.constant(.list(items.map { .string($0) })), .list(.string))
@@ -175,12 +174,11 @@ public final class ConditionChecker {
             guard let subject = type.subject else {
                 throw segmentError("\(article(type)) has no field '\(segment.name)'", segment)
             }
-            guard let spec = FieldSchema.field(segment.name, of: subject) else {
+            guard let id = FieldID(subject: subject, name: segment.name) else {
                 let names = FieldSchema.fields(of: subject).map(\.name)
                 throw segmentError("unknown field '\(segment.name)' of a \(subject.rawValue)\(Suggestion.hint(for: segment.name, in: names))", segment)
             }
-            note(spec)
-            (expression, type) = (.field(base: expression, FieldID(subject: subject, name: spec.name)), spec.type)
+            (expression, type) = (.field(base: expression, id), note(id.spec))
         }
         return (expression, type)
     }
@@ -191,10 +189,12 @@ public final class ConditionChecker {
         return nil
     }
 
-    private func note(_ spec: FieldSpec) {
+    /// Records what the field needs read; returns its type.
+    private func note(_ spec: FieldSpec) -> ValueType {
         needs.formUnion(spec.needs)
         if spec.sampled { sampled = true }
         if spec.baseline { baseline = true }
+        return spec.type
     }
 
     private func expandMacro(_ name: String, _ text: String, _ node: ConditionSyntax, _ context: Context) throws(ConditionError) -> (CompiledExpression, ValueType) {

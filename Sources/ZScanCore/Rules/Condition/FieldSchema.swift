@@ -1,5 +1,5 @@
-/// Every field a condition can name, per subject: its type, and what the snapshot must read for it
-/// (so a rule set that never mentions ports reads no descriptors).
+/// What a condition may say about one field: its type, what the snapshot must read for it (so a
+/// rule set that never mentions ports reads no descriptors), and where it is kept in snapshot JSON.
 public struct FieldSpec: Sendable {
     public var name: String
     public var type: ValueType
@@ -8,46 +8,28 @@ public struct FieldSpec: Sendable {
     public var sampled: Bool
     /// Needs a `--baseline` snapshot (`new`).
     public var baseline: Bool
+    /// The snapshot JSON key that stores the field; nil for fields worked out when rules run
+    /// (samples, relations, the baseline) and for PID files, which snapshots do not hold.
+    public var jsonKey: String?
+}
 
-    init(_ name: String, _ type: ValueType, _ needs: FieldSet = [], sampled: Bool = false, baseline: Bool = false) {
-        self.name = name
-        self.type = type
-        self.needs = needs
-        self.sampled = sampled
-        self.baseline = baseline
+/// A subject's fields, one case per field named by its raw value. Each case's `spec` is one
+/// exhaustive switch, so a new field without a type, a JSON key decision, an example setter or an
+/// evaluator reader does not compile.
+protocol SubjectField: RawRepresentable<String>, CaseIterable, Sendable {
+    var spec: FieldSpec { get }
+}
+
+extension SubjectField {
+    func field(_ type: ValueType, _ needs: FieldSet = [], sampled: Bool = false, baseline: Bool = false, json key: (any CodingKey)? = nil) -> FieldSpec {
+        FieldSpec(name: rawValue, type: type, needs: needs, sampled: sampled, baseline: baseline, jsonKey: key?.stringValue)
     }
 }
 
 public enum FieldSchema {
-    public static let process: [FieldSpec] = [
-        FieldSpec("pid", .int), FieldSpec("ppid", .int), FieldSpec("pgid", .int), FieldSpec("sid", .int),
-        FieldSpec("tty", .string), FieldSpec("state", .string), FieldSpec("name", .string),
-        FieldSpec("exe", .string, .exe), FieldSpec("cmdline", .string, .cmdline), FieldSpec("args", .list(.string), [.cmdline, .args]),
-        FieldSpec("cwd", .string, .cwd), FieldSpec("user", .string, .status), FieldSpec("uid", .int, .status),
-        FieldSpec("start_ticks", .int), FieldSpec("started_at", .float), FieldSpec("age", .duration),
-        FieldSpec("cpu", .float, sampled: true), FieldSpec("state_before", .string, sampled: true),
-        FieldSpec("cpu_time", .duration), FieldSpec("rss", .bytes), FieldSpec("threads", .int),
-        FieldSpec("fds", .int, .fds), FieldSpec("ports", .list(.int), .listeners), FieldSpec("listening", .bool, .listeners),
-        FieldSpec("connections", .int, .sockets), FieldSpec("sockets", .list(.socket), [.fds, .sockets]),
-        FieldSpec("children", .list(.process)), FieldSpec("parent", .process),
-        FieldSpec("env", .map, .env), FieldSpec("cgroup", .string, .cgroup), FieldSpec("kernel_thread", .bool),
-        FieldSpec("reparented", .bool), FieldSpec("session_alive", .bool), FieldSpec("orphaned", .bool),
-        // `tracked` needs no environments read: `zscan run` knows its descendants and reads the
-        // cookie itself; elsewhere an unread environment leaves it unknown.
-        FieldSpec("new", .bool, baseline: true), FieldSpec("tracked", .bool),
-    ]
-
-    public static let socket: [FieldSpec] = [
-        FieldSpec("proto", .string), FieldSpec("local_address", .string), FieldSpec("local_port", .int),
-        FieldSpec("remote_address", .string), FieldSpec("remote_port", .int), FieldSpec("state", .string),
-        FieldSpec("inode", .int), FieldSpec("uid", .int), FieldSpec("owners", .list(.process)),
-        FieldSpec("owner", .process), FieldSpec("owner_known", .bool),
-    ]
-
-    public static let pidfile: [FieldSpec] = [
-        FieldSpec("path", .string), FieldSpec("pid", .int), FieldSpec("exists", .bool), FieldSpec("process", .process),
-        FieldSpec("alive", .bool), FieldSpec("reused", .bool), FieldSpec("age", .duration), FieldSpec("locked", .bool),
-    ]
+    public static let process = ProcessField.allCases.map(\.spec)
+    public static let socket = SocketField.allCases.map(\.spec)
+    public static let pidfile = PidFileField.allCases.map(\.spec)
 
     public static func fields(of subject: Subject) -> [FieldSpec] {
         switch subject {
@@ -55,10 +37,6 @@ public enum FieldSchema {
         case .socket: socket
         case .pidfile: pidfile
         }
-    }
-
-    static func field(_ name: String, of subject: Subject) -> FieldSpec? {
-        fields(of: subject).first { $0.name == name }
     }
 
     /// What reading a subject at all requires.
@@ -73,28 +51,20 @@ enum FieldID: Sendable, Equatable {
     case socket(SocketField)
     case pidfile(PidFileField)
 
-    init(subject: Subject, name: String) {
+    /// The subject's field of that name, or nil when it has none.
+    init?(subject: Subject, name: String) {
         switch subject {
-        case .process: self = .process(ProcessField(rawValue: name)!)
-        case .socket: self = .socket(SocketField(rawValue: name)!)
-        case .pidfile: self = .pidfile(PidFileField(rawValue: name)!)
+        case .process: guard let field = ProcessField(rawValue: name) else { return nil }; self = .process(field)
+        case .socket: guard let field = SocketField(rawValue: name) else { return nil }; self = .socket(field)
+        case .pidfile: guard let field = PidFileField(rawValue: name) else { return nil }; self = .pidfile(field)
         }
     }
-}
 
-enum ProcessField: String, CaseIterable, Sendable {
-    case pid, ppid, pgid, sid, tty, state, name, exe, cmdline, args, cwd, user, uid
-    case startTicks = "start_ticks", startedAt = "started_at", age, cpu, stateBefore = "state_before"
-    case cpuTime = "cpu_time", rss, threads, fds, ports, listening, connections, sockets, children, parent
-    case env, cgroup, kernelThread = "kernel_thread", reparented, sessionAlive = "session_alive", orphaned
-    case new, tracked
-}
-
-enum SocketField: String, CaseIterable, Sendable {
-    case proto, localAddress = "local_address", localPort = "local_port", remoteAddress = "remote_address"
-    case remotePort = "remote_port", state, inode, uid, owners, owner, ownerKnown = "owner_known"
-}
-
-enum PidFileField: String, CaseIterable, Sendable {
-    case path, pid, exists, process, alive, reused, age, locked
+    var spec: FieldSpec {
+        switch self {
+        case let .process(field): field.spec
+        case let .socket(field): field.spec
+        case let .pidfile(field): field.spec
+        }
+    }
 }

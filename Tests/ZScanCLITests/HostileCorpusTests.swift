@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import ZScanCore
 import ZScanTestSupport
 
 /// Every text of the hostile corpus as a process name and command line, through a procfs fixture
@@ -8,8 +9,6 @@ import ZScanTestSupport
 /// against the Jenkins schema, each GitHub workflow command stays on one line, Prometheus parses,
 /// and the terminal gets no control character it did not send itself.
 final class HostileCorpusTests: XCTestCase {
-    static let formats = ["text", "json", "junit", "github", "prometheus"]
-
     var directory: URL!
 
     override func setUpWithError() throws {
@@ -118,48 +117,64 @@ final class HostileCorpusTests: XCTestCase {
             XCTAssertTrue(cmdlineIsPrefix ? cmdline.hasPrefix(want.cmdline + " ") : cmdline == want.cmdline,
                           "JSON command line of pid \(pid): \(cmdline.debugDescription.prefix(300))")
         }
-        if ReportSchema.available {
-            let path = file("report.json")
-            try JSONSerialization.data(withJSONObject: json as Any).write(to: URL(fileURLWithPath: path))
-            XCTAssertNil(try ReportSchema.problems(inReportAt: path))
+        // One check per format of `ScanReporters.all`: a format without one fails here.
+        var checks: [String: () throws -> Void] = [:]
+        checks["json"] = {
+            if ReportSchema.available {
+                let path = self.file("report.json")
+                try JSONSerialization.data(withJSONObject: json as Any).write(to: URL(fileURLWithPath: path))
+                XCTAssertNil(try ReportSchema.problems(inReportAt: path))
+            }
         }
-
-        try assertSafeForATerminal(try zscan(scan + ["--format", "text", "--color", "never"]), "text")
-        let coloured = try zscan(scan + ["--format", "text", "--color", "always"])
-        XCTAssertTrue(coloured.stdout.contains("\u{1B}[1m") || coloured.stdout.contains("\u{1B}[3"), "no colour at all")
-        try assertSafeForATerminal(coloured, "coloured text", allowingOwnColour: true)
-
-        let junit = try zscan(scan + ["--format", "junit"])
-        try assertNoControls(junit, "junit")
-        let junitPath = file("report.xml")
-        try Data(junit.stdoutBytes).write(to: URL(fileURLWithPath: junitPath))
-        if ReportTools.xmllint != nil {
-            XCTAssertNil(try ReportTools.junitSchemaProblems(junitPath))
+        checks["text"] = {
+            try self.assertSafeForATerminal(try self.zscan(scan + ["--format", "text", "--color", "never"]), "text")
+            let coloured = try self.zscan(scan + ["--format", "text", "--color", "always"])
+            XCTAssertTrue(coloured.stdout.contains("\u{1B}[1m") || coloured.stdout.contains("\u{1B}[3"), "no colour at all")
+            try self.assertSafeForATerminal(coloured, "coloured text", allowingOwnColour: true)
         }
-        XCTAssertEqual(junit.stdout.components(separatedBy: "<failure ").count - 1, perRule.count, "one JUnit failure per rule that found something")
-
-        let github = try zscan(scan + ["--format", "github"])
-        try assertNoControls(github, "github")
-        let commands = github.stdout.split(separator: "\n").filter { $0.hasPrefix("::") }
-        for command in commands {
-            XCTAssertNotNil(command.wholeMatch(of: /::(error|warning|notice)( title=[^:\n]*)?::[^\n]*/), "a forged workflow command: \(command.prefix(200))")
+        checks["junit"] = {
+            let junit = try self.zscan(scan + ["--format", "junit"])
+            try self.assertNoControls(junit, "junit")
+            let junitPath = self.file("report.xml")
+            try Data(junit.stdoutBytes).write(to: URL(fileURLWithPath: junitPath))
+            if ReportTools.xmllint != nil {
+                XCTAssertNil(try ReportTools.junitSchemaProblems(junitPath))
+            }
+            XCTAssertEqual(junit.stdout.components(separatedBy: "<failure ").count - 1, perRule.count, "one JUnit failure per rule that found something")
         }
-        // One annotation per finding, at most 10 of each severity, then one notice counting the rest.
-        let severities = Dictionary(grouping: findings) { $0["severity"] as? String ?? "?" }.mapValues(\.count)
-        let overflow = severities.values.contains { $0 > 10 }
-        let annotations = min(severities["error"] ?? 0, 10) + min(severities["warning"] ?? 0, 10)
-            + min(severities["info"] ?? 0, overflow ? 9 : 10) + (overflow ? 1 : 0)
-        XCTAssertEqual(commands.count, annotations, "\(severities)")
-
-        let metrics = try zscan(scan + ["--format", "prometheus"])
-        try assertNoControls(metrics, "prometheus")
-        if ReportTools.hasPython("prometheus_client") {
-            let path = file("report.prom")
-            try Data(metrics.stdoutBytes).write(to: URL(fileURLWithPath: path))
-            let families = try XCTUnwrap(try ReportTools.python(ReportTools.prometheusScript, [path]) as? [[String: Any]])
-            let samples = families.first { $0["name"] as? String == "zscan_findings" }?["samples"] as? [[String: Any]] ?? []
-            XCTAssertEqual(samples.reduce(0) { $0 + Int(($1["value"] as? Double) ?? 0) }, findings.count)
+        checks["github"] = {
+            let github = try self.zscan(scan + ["--format", "github"])
+            try self.assertNoControls(github, "github")
+            let commands = github.stdout.split(separator: "\n").filter { $0.hasPrefix("::") }
+            for command in commands {
+                XCTAssertNotNil(command.wholeMatch(of: /::(error|warning|notice)( title=[^:\n]*)?::[^\n]*/), "a forged workflow command: \(command.prefix(200))")
+            }
+            // One annotation per finding, at most 10 of each severity, then one notice counting the rest.
+            let severities = Dictionary(grouping: findings) { $0["severity"] as? String ?? "?" }.mapValues(\.count)
+            let overflow = severities.values.contains { $0 > 10 }
+            let annotations = min(severities["error"] ?? 0, 10) + min(severities["warning"] ?? 0, 10)
+                + min(severities["info"] ?? 0, overflow ? 9 : 10) + (overflow ? 1 : 0)
+            XCTAssertEqual(commands.count, annotations, "\(severities)")
         }
+        checks["prometheus"] = {
+            let metrics = try self.zscan(scan + ["--format", "prometheus"])
+            try self.assertNoControls(metrics, "prometheus")
+            if ReportTools.hasPython("prometheus_client") {
+                let path = self.file("report.prom")
+                try Data(metrics.stdoutBytes).write(to: URL(fileURLWithPath: path))
+                let families = try XCTUnwrap(try ReportTools.python(ReportTools.prometheusScript, [path]) as? [[String: Any]])
+                let samples = families.first { $0["name"] as? String == "zscan_findings" }?["samples"] as? [[String: Any]] ?? []
+                XCTAssertEqual(samples.reduce(0) { $0 + Int(($1["value"] as? Double) ?? 0) }, findings.count)
+            }
+        }
+        for format in ScanReporters.all.map({ $0.identifier }) {
+            guard let check = checks.removeValue(forKey: format) else {
+                XCTFail("no hostile-name check for --format \(format): add one to checkEveryFormat")
+                continue
+            }
+            try check()
+        }
+        XCTAssertEqual(checks.keys.sorted(), [], "checks for formats zscan does not have")
         return perRule
     }
 

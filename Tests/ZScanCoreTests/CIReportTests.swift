@@ -9,6 +9,41 @@ import XCTest
 /// built in code: counts, placement, escaping of hostile text, the annotation cap. Golden files
 /// are in `GoldenReportTests`; real runs and the external parsers in `ZScanCLITests.CIFormatTests`.
 final class CIReportTests: XCTestCase {
+    // MARK: - The list of formats
+
+    func testEveryFormatHasOneLowercaseNameAndSaysWhatItIsFor() {
+        let names = ScanReporters.all.map { $0.identifier }
+        XCTAssertEqual(Set(names).count, names.count, "two formats share a name: \(names)")
+        for reporter in ScanReporters.all {
+            XCTAssertNotNil(reporter.identifier.wholeMatch(of: /[a-z][a-z0-9]*/), reporter.identifier)
+            XCTAssertFalse(reporter.description.isEmpty, reporter.identifier)
+            XCTAssertTrue(ScanReporters.named(reporter.identifier) == reporter, reporter.identifier)
+        }
+        XCTAssertNil(ScanReporters.named("xml"))
+        XCTAssertNil(ScanReporters.named("summary"), "the job summary comes with github, it is not a format")
+        XCTAssertEqual(ScanReporters.identifierList, "text, json, junit, github or prometheus")
+    }
+
+    /// Every report that lists findings for people orders them alike: severity, then rule id.
+    func testFormatsForPeopleShareOrderAndWording() {
+        let result = GoldenFixture.result()
+        let ordered = ReportWording.ordered(result.findings)
+        let subjects = ordered.map(ReportWording.subjectLine)
+        let summary = ScanMarkdownSummary(result: result).render()
+        let junit = ScanJUnitReport(result: result).render()
+        var position = summary.startIndex
+        for subject in subjects {
+            let cell = ReportEscaping.markdownCell(subject)
+            guard let found = summary[position...].range(of: cell) else { return XCTFail("summary: \(subject) out of order") }
+            position = found.upperBound
+            XCTAssertTrue(junit.contains(ReportEscaping.xml(subject)), "junit: \(subject)")
+        }
+        let summaryLine = ReportWording.summaryLine(result)
+        XCTAssertTrue(ScanGitHubReport(result: result).render().contains("\nzscan: " + summaryLine + "\n"))
+        XCTAssertTrue(summary.contains(ReportEscaping.markdownCell(summaryLine)))
+        XCTAssertTrue(ScanTextReport(result: result, style: .plain, width: nil).render().contains("\n" + summaryLine + "\n"))
+    }
+
     // MARK: - Escaping
 
     func testXMLEscapingLeavesOnlyXML10Characters() {

@@ -11,19 +11,28 @@ final class GoldenReportTests: XCTestCase {
     static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("Golden")
 
-    /// File name and rendering, one per format. JSON is the pretty form so a change reads as a diff
-    /// (`--format json` writes the same document without the indentation); text is what
-    /// `--report text=PATH` writes (plain, uncut).
+    /// Every format of `ScanReporters.all` and the step summaries they bring, each with its golden
+    /// file. JSON is the pretty form so a change reads as a diff (`--format json` writes the same
+    /// document without the indentation); text is what `--report text=PATH` writes (plain, uncut).
+    static func reporters() -> [any ScanReporter.Type] {
+        var reporters = ScanReporters.all
+        for summary in ScanReporters.all.compactMap({ $0.stepSummary }) where !reporters.contains(where: { ObjectIdentifier($0) == ObjectIdentifier(summary) }) {
+            reporters.append(summary)
+        }
+        return reporters
+    }
+
+    /// The golden file of a format: named with the extension its readers expect, so an editor shows
+    /// it as what it is; a format not named here gets `scan.IDENTIFIER`.
+    static func goldenFile(_ reporter: any ScanReporter.Type) -> String {
+        let names = ["text": "scan.txt", "json": "scan.json", "junit": "scan.junit.xml", "github": "scan.github.txt",
+                     "prometheus": "scan.prom", "summary": "summary.md"]
+        return names[reporter.identifier] ?? "scan." + reporter.identifier
+    }
+
     static func renderings() -> [(file: String, bytes: [UInt8])] {
         let result = GoldenFixture.result()
-        return [
-            ("scan.txt", Array(ScanTextReport(result: result, style: .plain, width: nil).render().utf8)),
-            ("scan.json", ScanJSONReport(result: result, pretty: true).render()),
-            ("scan.junit.xml", Array(ScanJUnitReport(result: result).render().utf8)),
-            ("scan.github.txt", Array(ScanGitHubReport(result: result).render().utf8)),
-            ("scan.prom", Array(ScanPrometheusReport(result: result).render().utf8)),
-            ("summary.md", Array(ScanMarkdownSummary(result: result).render().utf8)),
-        ].map { ($0.0, versionless($0.1)) }
+        return reporters().map { (goldenFile($0), versionless($0.render(result, layout: ReportLayout(pretty: true)))) }
     }
 
     func testEveryFormatMatchesItsGoldenFile() throws {

@@ -1,4 +1,6 @@
-/// Small wording helpers shared by the human-readable reports, so every format counts and spells alike.
+/// The reports' shared presentation: how numbers, times and endpoints are written (here), the
+/// order findings are listed in and the line that names a finding's subject (`+Subjects`), and the
+/// cleanup and summary lines (`+Summary`). Every format goes through it, so all count and spell alike.
 enum ReportWording {
     /// `1 finding`, `2 findings`, `0 findings`.
     static func count(_ n: Int, _ singular: String, _ plural: String) -> String {

@@ -13,7 +13,15 @@
 /// are shown escaped, so a process name can neither end an annotation, forge a line in it, nor
 /// inject a command.
 /// The Markdown table for `$GITHUB_STEP_SUMMARY` is `ScanMarkdownSummary`.
-public struct ScanGitHubReport {
+public struct ScanGitHubReport: ScanReporter {
+    public static let identifier = "github"
+    public static let description = "For GitHub Actions: one annotation per finding, and a job summary."
+    public static let stepSummary: (any ScanReporter.Type)? = ScanMarkdownSummary.self
+
+    public static func render(_ result: ScanResult, layout: ReportLayout) -> [UInt8] {
+        Array(ScanGitHubReport(result: result).render().utf8)
+    }
+
     /// Annotations of one kind that GitHub shows per step.
     public static let limit = 10
 
@@ -25,7 +33,7 @@ public struct ScanGitHubReport {
 
     public func render() -> String {
         var lines: [String] = []
-        let ordered = ScanTextReport.groups(result.findings).flatMap(\.findings)
+        let ordered = ReportWording.ordered(result.findings)
         let counts = Dictionary(grouping: ordered, by: \.rule.severity).mapValues(\.count)
         let overflows = counts[.error, default: 0] > Self.limit || counts[.warning, default: 0] > Self.limit
             || counts[.info, default: 0] > Self.limit
@@ -45,14 +53,13 @@ public struct ScanGitHubReport {
             lines.append("::notice title=zscan::" + ReportWording.count(hidden, "more finding", "more findings")
                 + " not shown as annotations (see the job summary / report)")
         }
-        let text = ScanTextReport(result: result, style: .plain, width: nil)
         if !result.actions.isEmpty {
-            lines.append("zscan " + text.cleanupHeading())
-            lines += result.actions.map { "  " + ScanTextReport.actionLine($0) }
+            lines.append("zscan " + ReportWording.cleanupHeading(result))
+            lines += result.actions.map { "  " + ReportWording.actionLine($0) }
         }
         lines += result.errors.map { "zscan: warning: " + TerminalText.escape($0) }
-        lines.append("zscan: " + text.summaryLine())
-        if let failing = text.failingLine() { lines.append("zscan: " + failing) }
+        lines.append("zscan: " + ReportWording.summaryLine(result))
+        if let failing = ReportWording.failingLine(result) { lines.append("zscan: " + failing) }
         return lines.joined(separator: "\n") + "\n"
     }
 
@@ -67,6 +74,6 @@ public struct ScanGitHubReport {
         case .info: "notice"
         }
         return "::" + command + " title=" + ReportEscaping.workflowProperty("zscan " + finding.rule.id) + "::"
-            + ReportEscaping.workflowData(TerminalText.escape(finding.message) + "\n" + ScanTextReport.subjectLine(finding))
+            + ReportEscaping.workflowData(TerminalText.escape(finding.message) + "\n" + ReportWording.subjectLine(finding))
     }
 }

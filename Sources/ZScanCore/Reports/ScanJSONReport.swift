@@ -1,7 +1,14 @@
 /// The scan's JSON report (`--format json`, DESIGN §7), valid against `Tests/Schemas/zscan-report.schema.json`.
 /// Keys are snake_case, absent facts are `null`, findings keep the scanner's order; additive changes
 /// bump `format_version`'s minor number (and the schema with it).
-public struct ScanJSONReport {
+public struct ScanJSONReport: ScanReporter {
+    public static let identifier = "json"
+    public static let description = "For programs: every fact of the scan, valid against the report schema."
+
+    public static func render(_ result: ScanResult, layout: ReportLayout) -> [UInt8] {
+        ScanJSONReport(result: result, pretty: layout.pretty).render()
+    }
+
     public static let formatVersion = "1.0"
 
     public let result: ScanResult

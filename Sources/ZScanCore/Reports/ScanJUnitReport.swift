@@ -20,7 +20,14 @@
 /// - `errors` and `skipped` are 0: rules that did not run are not in the result. Problems that did
 ///   not stop the scan go to the `<system-err>` of an extra, test-less suite named `zscan`.
 /// - The scan's time is on `<testsuites>`; rules are evaluated together, so suites and cases say 0.
-public struct ScanJUnitReport {
+public struct ScanJUnitReport: ScanReporter {
+    public static let identifier = "junit"
+    public static let description = "For CI test-report views: one test case per rule, failing when --fail-on selects its findings."
+
+    public static func render(_ result: ScanResult, layout: ReportLayout) -> [UInt8] {
+        Array(ScanJUnitReport(result: result).render().utf8)
+    }
+
     public let result: ScanResult
 
     public init(result: ScanResult) {
@@ -128,14 +135,14 @@ public struct ScanJUnitReport {
         var lines: [String] = []
         for finding in findings {
             lines.append(TerminalText.escape(finding.message))
-            lines.append("  " + ScanTextReport.subjectLine(finding))
+            lines.append("  " + ReportWording.subjectLine(finding))
         }
         var hints: [String] = []
         for hint in findings.compactMap(\.hint) where !hints.contains(hint) { hints.append(hint) }
         lines += hints.map { "hint: " + TerminalText.escape($0) }
         if !actions.isEmpty {
-            lines.append(ScanTextReport(result: result, style: .plain, width: nil).cleanupHeading())
-            lines += actions.map { "  " + ScanTextReport.actionLine($0) }
+            lines.append(ReportWording.cleanupHeading(result))
+            lines += actions.map { "  " + ReportWording.actionLine($0) }
         }
         return lines
     }

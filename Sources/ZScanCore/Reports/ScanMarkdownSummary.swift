@@ -4,7 +4,14 @@
 /// scan's warnings and the summary line. Cells are escaped (`ReportEscaping.markdownCell`) so a
 /// process name cannot end a cell, a row or the table, nor add HTML or links. At most `maxRows`
 /// findings are listed (GitHub takes 1 MiB of summary per step); a line counts the rest.
-public struct ScanMarkdownSummary {
+public struct ScanMarkdownSummary: ScanReporter {
+    public static let identifier = "summary"
+    public static let description = "GitHub's job summary beside the github format, not a format of its own."
+
+    public static func render(_ result: ScanResult, layout: ReportLayout) -> [UInt8] {
+        Array(ScanMarkdownSummary(result: result).render().utf8)
+    }
+
     public static let maxRows = 500
 
     public let result: ScanResult
@@ -14,15 +21,14 @@ public struct ScanMarkdownSummary {
     }
 
     public func render() -> String {
-        let text = ScanTextReport(result: result, style: .plain, width: nil)
         var lines = ["### zscan", ""]
-        let ordered = ScanTextReport.groups(result.findings).flatMap(\.findings)
+        let ordered = ReportWording.ordered(result.findings)
         if !ordered.isEmpty {
             lines.append(Self.row(["severity", "rule", "process / port", "message"]))
             lines.append("| --- | --- | --- | --- |")
             for finding in ordered.prefix(Self.maxRows) {
                 lines.append(Self.row([
-                    finding.rule.severity.rawValue, finding.rule.id, ScanTextReport.subjectLine(finding), finding.message,
+                    finding.rule.severity.rawValue, finding.rule.id, ReportWording.subjectLine(finding), finding.message,
                 ]))
             }
             if ordered.count > Self.maxRows {
@@ -31,15 +37,15 @@ public struct ScanMarkdownSummary {
             lines.append("")
         }
         if !result.actions.isEmpty {
-            lines += [Self.cell(text.cleanupHeading()), ""]
+            lines += [Self.cell(ReportWording.cleanupHeading(result)), ""]
             lines.append(Self.row(["outcome", "target", "rule", "steps"]))
             lines.append("| --- | --- | --- | --- |")
-            lines += result.actions.map { Self.row(ScanTextReport.actionCells($0)) }
+            lines += result.actions.map { Self.row(ReportWording.actionCells($0)) }
             lines.append("")
         }
         for error in result.errors { lines += ["> **warning:** " + Self.cell(error), ""] }
-        lines.append(Self.cell(text.summaryLine()))
-        if let failing = text.failingLine() { lines += ["", Self.cell(failing)] }
+        lines.append(Self.cell(ReportWording.summaryLine(result)))
+        if let failing = ReportWording.failingLine(result) { lines += ["", Self.cell(failing)] }
         return lines.joined(separator: "\n") + "\n"
     }
 

@@ -9,7 +9,14 @@
 /// All metrics are gauges. `zscan_cleanup_actions_total` keeps the name DESIGN §7 gives it, but each
 /// run replaces the file, so its value is the last run's count, which falls back to 0 on the next
 /// run: typed as a counter, `rate()` and `increase()` would read every such fall as a reset.
-public struct ScanPrometheusReport {
+public struct ScanPrometheusReport: ScanReporter {
+    public static let identifier = "prometheus"
+    public static let description = "For node_exporter's textfile collector: counts per rule and outcome, never a name."
+
+    public static func render(_ result: ScanResult, layout: ReportLayout) -> [UInt8] {
+        Array(ScanPrometheusReport(result: result).render().utf8)
+    }
+
     public let result: ScanResult
 
     public init(result: ScanResult) {

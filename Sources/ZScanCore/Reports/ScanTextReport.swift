@@ -15,7 +15,14 @@
 /// The `failing:` line appears only when `--fail-on` selects at least one finding, that is exactly
 /// when the scan exits with status 1. Every piece of text that comes from a process, a rule file or
 /// the file system goes through `TerminalText.escape`, so no report line can be forged or broken.
-public struct ScanTextReport {
+public struct ScanTextReport: ScanReporter {
+    public static let identifier = "text"
+    public static let description = "For people at a terminal: findings grouped by rule, most severe first, coloured and cut to its width."
+
+    public static func render(_ result: ScanResult, layout: ReportLayout) -> [UInt8] {
+        Array(ScanTextReport(result: result, style: layout.style, width: layout.width, verbose: layout.verbose).render().utf8)
+    }
+
     public let result: ScanResult
     public let style: TextStyle
     /// Terminal columns: command lines and other last columns are cut to fit (nil: never cut).
@@ -32,12 +39,12 @@ public struct ScanTextReport {
 
     public func render() -> String {
         var lines: [String] = []
-        for group in groups() {
+        for group in ReportWording.groups(result.findings) {
             lines += groupLines(group)
             lines.append("")
         }
         if !result.actions.isEmpty {
-            lines.append(cleanupHeading())
+            lines.append(ReportWording.cleanupHeading(result, style: style))
             lines += actionLines()
             lines.append("")
         }
@@ -46,94 +53,30 @@ public struct ScanTextReport {
             lines.append(style.severity("warning", .warning) + ": " + TerminalText.escape(error))
         }
         lines += summaryLines()
-        if let failing = failingLine() { lines.append(failing) }
+        if let failing = ReportWording.failingLine(result, style: style) { lines.append(failing) }
         return lines.joined(separator: "\n") + "\n"
-    }
-
-    /// `cleanup:`, or `cleanup (dry run: nothing was signalled):` over a plan.
-    func cleanupHeading() -> String {
-        style.bold("cleanup") + (result.dryRun ? " (dry run: nothing was signalled)" : "") + ":"
-    }
-
-    /// `failing: 4 findings selected by --fail-on`, or nil when the scan does not fail.
-    func failingLine() -> String? {
-        if result.failing.isEmpty { return nil }
-        return style.severity("failing", .error) + ": " + ReportWording.count(result.failing.count, "finding", "findings") + " selected by --fail-on"
     }
 
     /// One line per action: outcome, target, rule, then the steps or the reason.
     private func actionLines() -> [String] {
         let rows = result.actions.map { action in
-            var cells = Self.actionCells(action)
+            var cells = ReportWording.actionCells(action)
             cells[0] = "  " + cells[0]
             return cells
         }
         return Table.render(rows, wrappingAt: width, below: "      ")
     }
 
-    /// An action's outcome, target, rule and its steps or reason, escaped; every format that lists
-    /// cleanup uses these cells.
-    static func actionCells(_ action: CleanupAction) -> [String] {
-        let target = action.process.map { "\(TerminalText.escape(action.name)) (\($0.pid))" } ?? TerminalText.escape(action.path ?? action.name)
-        var detail = TerminalText.escape(action.steps.joined(separator: ", "))
-        if let reason = action.reason { detail += (detail.isEmpty ? "" : "; ") + TerminalText.escape(reason) }
-        return [action.outcome.rawValue, target, TerminalText.escape(action.rule), detail]
-    }
-
-    /// The action's cells as one line, for formats without columns.
-    static func actionLine(_ action: CleanupAction) -> String {
-        actionCells(action).filter { !$0.isEmpty }.joined(separator: "  ")
-    }
-
     /// The summary line; at a width it does not fit, broken before ` in ` (where no colour is open).
     func summaryLines() -> [String] {
-        let line = summaryLine()
-        let plain = ScanTextReport(result: result, style: .plain, width: nil).summaryLine()
+        let line = ReportWording.summaryLine(result, style: style)
+        let plain = ReportWording.summaryLine(result)
         guard let width, plain.unicodeScalars.count > width, let cut = line.firstRange(of: " in ") else { return [line] }
         return [String(line[..<cut.lowerBound]), "  " + line[line.index(after: cut.lowerBound)...]]
     }
 
-    /// `7 findings (3 errors, 3 warnings, 1 info) in 312 processes, 40 sockets, 2 PID files · 12 ms`,
-    /// or `no findings in …`; PID files are counted only when some were checked.
-    public func summaryLine() -> String {
-        let scope = result.scope
-        var seen = ReportWording.count(scope.processes, "process", "processes") + ", "
-            + ReportWording.count(scope.sockets, "socket", "sockets")
-        if scope.pidfiles > 0 { seen += ", " + ReportWording.count(scope.pidfiles, "PID file", "PID files") }
-        let tail = " in " + seen + " · " + ReportWording.milliseconds(result.durationMs)
-        if result.findings.isEmpty { return "no findings" + tail }
-        func tally(_ severity: Severity, _ singular: String, _ plural: String) -> String {
-            let n = result.findings.count(where: { $0.rule.severity == severity })
-            let text = ReportWording.count(n, singular, plural)
-            return n > 0 ? style.severity(text, severity) : text
-        }
-        return ReportWording.count(result.findings.count, "finding", "findings") + " ("
-            + tally(.error, "error", "errors") + ", " + tally(.warning, "warning", "warnings") + ", "
-            + tally(.info, "info", "info") + ")" + tail
-    }
-
-    /// The findings of one rule, in the order the scanner produced them.
-    struct Group {
-        var rule: RuleSummary
-        var findings: [Finding]
-    }
-
-    /// Groups by rule id, ordered by severity (error first) and then by rule id.
-    func groups() -> [Group] { Self.groups(result.findings) }
-
-    /// The same order for any list of findings (GitHub annotations and the Markdown summary use it).
-    static func groups(_ findings: [Finding]) -> [Group] {
-        var byID: [String: Group] = [:]
-        for finding in findings {
-            byID[finding.rule.id, default: Group(rule: finding.rule, findings: [])].findings.append(finding)
-        }
-        return byID.values.sorted {
-            $0.rule.severity != $1.rule.severity ? $0.rule.severity > $1.rule.severity : $0.rule.id < $1.rule.id
-        }
-    }
-
     /// Header, then rows with their message lines, then each distinct hint once.
-    private func groupLines(_ group: Group) -> [String] {
+    private func groupLines(_ group: ReportWording.Group) -> [String] {
         let rule = group.rule
         var lines = [
             style.severity(rule.severity.rawValue, rule.severity) + "  " + style.bold(TerminalText.escape(rule.id))
@@ -145,7 +88,7 @@ public struct ScanTextReport {
             let kind = group.findings[start].subject.kind
             let end = group.findings[start...].firstIndex { $0.subject.kind != kind } ?? group.findings.count
             let run = group.findings[start..<end]
-            let rows = Self.droppingEmptyColumns(run.map(Self.cells))
+            let rows = Self.droppingEmptyColumns(run.map(ReportWording.cells))
             let rendered = Table.render(rows, lastColumnWidth: width.map { max(1, $0 - 2) })
             for (finding, row) in zip(run, rendered) {
                 lines.append("  " + row)
@@ -181,6 +124,23 @@ public struct ScanTextReport {
         let keep = (0..<count).filter { i in i == count - 1 || rows.contains { !$0[i].isEmpty } }
         return rows.map { row in keep.map { row[$0] } }
     }
+
+    /// Verbose lines under a process row: what `ps -o ppid,user,tty` and `/proc/PID/cwd` would add.
+    func details(_ finding: Finding) -> [String] {
+        switch finding.subject {
+        case .process(let p):
+            var parts = ["ppid \(p.ppid)"]
+            if let user = p.user ?? p.uid.map(String.init) { parts.append("user " + TerminalText.escape(user)) }
+            if let tty = p.tty { parts.append("tty " + TerminalText.escape(tty)) }
+            if let cwd = p.cwd { parts.append("cwd " + TerminalText.escape(cwd)) }
+            return [parts.joined(separator: "  ")]
+        case .socket(let s, _):
+            return ["inode \(s.inode)  uid \(s.uid)"]
+        case .pidfile:
+            return []
+        }
+    }
+
 
     /// Verbose only: the rules that ran and found nothing, and what the snapshot could not see.
     private func verboseLines() -> [String] {

@@ -1,5 +1,31 @@
-/// The table cells of one finding in the text report, by subject; the last cell is the one cut to width.
-extension ScanTextReport {
+/// What a finding is about, in words every format shares: the text report's table cells and, for
+/// formats without columns (JUnit, GitHub, Markdown), the same cells as one subject line.
+extension ReportWording {
+    /// The findings of one rule, in the order the scanner produced them.
+    struct Group {
+        var rule: RuleSummary
+        var findings: [Finding]
+    }
+
+    /// Groups by rule id, ordered by severity (error first) and then by rule id: the order of every
+    /// report that lists findings for people.
+    static func groups(_ findings: [Finding]) -> [Group] {
+        var byID: [String: Group] = [:]
+        for finding in findings {
+            byID[finding.rule.id, default: Group(rule: finding.rule, findings: [])].findings.append(finding)
+        }
+        return byID.values.sorted {
+            $0.rule.severity != $1.rule.severity ? $0.rule.severity > $1.rule.severity : $0.rule.id < $1.rule.id
+        }
+    }
+
+    /// The findings in that order, one list.
+    static func ordered(_ findings: [Finding]) -> [Finding] {
+        groups(findings).flatMap(\.findings)
+    }
+
+    /// A finding's table cells by subject; the last cell is the one the text report cuts to width.
+    ///
     /// process: `pid 4242  2m  S  :8001,8002  python3 -m uvicorn app:app`
     /// socket:  `tcp  127.0.0.1:8001  LISTEN  pid 42 (node)`
     /// pidfile: `/run/app.pid  pid 4245  3h03m  reused by another program: sleep 1000`
@@ -7,7 +33,7 @@ extension ScanTextReport {
         switch finding.subject {
         case .process(let p):
             let ports = p.ports.map { $0.isEmpty ? "" : ":" + $0.map(String.init).joined(separator: ",") } ?? ""
-            return ["pid \(p.pid)", DurationText.short(p.age), TerminalText.escape(p.state), ports, Self.command(p)]
+            return ["pid \(p.pid)", DurationText.short(p.age), TerminalText.escape(p.state), ports, command(p)]
         case .socket(let s, let owners):
             var address = ReportWording.endpoint(TerminalText.escape(s.localAddress), s.localPort)
             if s.remotePort != 0 {
@@ -16,29 +42,13 @@ extension ScanTextReport {
             return [s.proto.rawValue, address, TerminalText.escape(s.state), Self.owners(s, owners)]
         case .pidfile(let f, let process):
             let holds = f.pid.map { "pid \($0)" } ?? "no pid"
-            return [TerminalText.escape(f.path), holds, f.exists ? DurationText.short(f.age) : "-", Self.status(f, process)]
+            return [TerminalText.escape(f.path), holds, f.exists ? DurationText.short(f.age) : "-", status(f, process)]
         }
     }
 
-    /// The row as one line, for formats without columns (JUnit, GitHub, Markdown).
+    /// The cells as one line, for formats without columns: `pid 4244  45s  Z  [sleep]`.
     static func subjectLine(_ finding: Finding) -> String {
         cells(finding).filter { !$0.isEmpty }.joined(separator: "  ")
-    }
-
-    /// Verbose lines under a process row: what `ps -o ppid,user,tty` and `/proc/PID/cwd` would add.
-    func details(_ finding: Finding) -> [String] {
-        switch finding.subject {
-        case .process(let p):
-            var parts = ["ppid \(p.ppid)"]
-            if let user = p.user ?? p.uid.map(String.init) { parts.append("user " + TerminalText.escape(user)) }
-            if let tty = p.tty { parts.append("tty " + TerminalText.escape(tty)) }
-            if let cwd = p.cwd { parts.append("cwd " + TerminalText.escape(cwd)) }
-            return [parts.joined(separator: "  ")]
-        case .socket(let s, _):
-            return ["inode \(s.inode)  uid \(s.uid)"]
-        case .pidfile:
-            return []
-        }
     }
 
     /// The command line, or `[name]` like `ps` when there is none (zombies, kernel threads, unreadable).

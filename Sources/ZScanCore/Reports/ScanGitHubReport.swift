@@ -1,4 +1,4 @@
-/// The scan as GitHub Actions workflow commands (`--format github`, DESIGN §7): one annotation per
+/// The scan as GitHub Actions workflow commands (`--format github`, docs/formats.md): one annotation per
 /// finding, most severe first, then the cleanup actions and the summary as plain log lines.
 ///
 ///     ::error title=zscan zombie::sleep (4244) is a zombie; make (4000) has not reaped it%0Apid 4244  45s  Z  [sleep]

@@ -1,4 +1,4 @@
-/// The scan's JSON report (`--format json`, DESIGN §7), valid against `Tests/Schemas/zscan-report.schema.json`.
+/// The scan's JSON report (`--format json`, docs/formats.md), valid against `Tests/Schemas/zscan-report.schema.json`.
 /// Keys are snake_case, absent facts are `null`, findings keep the scanner's order; additive changes
 /// bump `format_version`'s minor number (and the schema with it).
 public struct ScanJSONReport: ScanReporter {
@@ -136,7 +136,7 @@ public struct ScanJSONReport: ScanReporter {
         w.endObject()
     }
 
-    /// `owner_known` beyond DESIGN §7's list: without it "no owner" and "owner hidden" look alike.
+    /// `owner_known` is reported: without it "no owner" and "owner hidden" look alike.
     private static func write(_ s: SocketRecord, owners: [ProcessRecord], to w: inout JSONWriter) {
         w.beginObject()
         w.key("proto"); w.string(s.proto.rawValue)

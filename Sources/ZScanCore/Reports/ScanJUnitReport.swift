@@ -1,4 +1,4 @@
-/// The scan as JUnit XML (`--format junit`, DESIGN §7) for CI test-report views, valid against the
+/// The scan as JUnit XML (`--format junit`, docs/formats.md) for CI test-report views, valid against the
 /// Jenkins `junit-10.xsd` (`Tests/Schemas/junit-10.xsd`).
 ///
 ///     <testsuites name="zscan" tests="6" failures="2" errors="0" time="0.012">

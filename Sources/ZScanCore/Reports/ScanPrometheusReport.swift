@@ -6,7 +6,7 @@
 /// for each outcome. Labels are low-cardinality by design: rule, severity, outcome and version;
 /// never a pid or a command line. No sample carries a timestamp (the textfile collector forbids it).
 ///
-/// All metrics are gauges. `zscan_cleanup_actions_total` keeps the name DESIGN §7 gives it, but each
+/// All metrics are gauges. `zscan_cleanup_actions_total` keeps its documented name (docs/formats.md), but each
 /// run replaces the file, so its value is the last run's count, which falls back to 0 on the next
 /// run: typed as a counter, `rate()` and `increase()` would read every such fall as a reset.
 public struct ScanPrometheusReport: ScanReporter {

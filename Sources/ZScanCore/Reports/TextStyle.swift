@@ -1,4 +1,4 @@
-/// Whether text reports are coloured, and the ANSI SGR styling that goes with it (DESIGN §5).
+/// Whether text reports are coloured, and the ANSI SGR styling that goes with it (`--color`, `NO_COLOR`, `FORCE_COLOR`, docs/commands.md).
 /// With `.plain` every method returns its text unchanged: no escape sequence at all.
 public struct TextStyle: Sendable, Equatable {
     public let isColored: Bool

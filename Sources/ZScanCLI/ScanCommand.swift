@@ -21,11 +21,11 @@ enum ScanCommand {
             ("zscan --pidfiles '/run/*.pid'", "Also check PID files for dead or reused pids."),
         ])
 
-    static func run(_ arguments: ParsedArguments) throws(CLIError) -> Int32 {
+    static func run(_ arguments: ParsedArguments, environment: [String: String]) throws(CLIError) -> Int32 {
         if let extra = arguments.positionals.first {
             throw .usage(UsageError(message: "Unexpected argument '\(extra)'", command: spec))
         }
-        return try ScanOptions.parse(arguments, spec: spec).scan().failed ? 1 : 0
+        return try ScanOptions.load(arguments, spec: spec, environment: environment).scan().failed ? 1 : 0
     }
 
     static func loadConfig(_ explicit: String?) throws(CLIError) -> ConfigFile? {
@@ -60,17 +60,6 @@ enum Environment {
             pointer += 1
         }
         return out
-    }
-}
-
-/// Durations on the command line: `500ms`, `2s`, `1.5s`, `1m`, or plain seconds.
-enum Durations {
-    static func seconds(_ text: String) -> Double? {
-        let units: [(String, Double)] = [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600)]
-        for (unit, scale) in units where text.hasSuffix(unit) {
-            return Double(text.dropLast(unit.count)).map { $0 * scale }
-        }
-        return Double(text)
     }
 }
 

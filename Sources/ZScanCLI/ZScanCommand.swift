@@ -46,8 +46,8 @@ public enum ZScanCommand {
         run(arguments, environment: Environment.current)
     }
 
-    /// Runs the command line as if `environment` were the process's: its `ZSCAN_*` variables,
-    /// `COLUMNS`, `GITHUB_*` and the rest are read from there.
+    /// Runs the command line with the `ZSCAN_*`, `GITHUB_*`, `COLUMNS` (for `rules` and `ports`)
+    /// and other variables the commands read taken from `environment`, so tests can give their own.
     static func run(_ arguments: [String], environment: [String: String]) -> Int32 {
         // `zscan` and `zscan --fail-on zombie …` are the scan.
         guard let first = arguments.first else { return run(["scan"], environment: environment) }

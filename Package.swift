@@ -26,6 +26,9 @@ let package = Package(
         .target(name: "ZScanTestSupport", path: "Tests/ZScanTestSupport"),
         .testTarget(name: "ZScanLinuxTests", dependencies: ["ZScanLinux", "ZScanCore", "ZScanTestSupport", "zscan-fixture"]),
         .testTarget(name: "ZScanCLITests", dependencies: ["ZScanCLI", "ZScanCore", "ZScanTestSupport", "zscan", "zscan-fixture", "zscan-fuzz"]),
+        // The command line called in this process: help, usage errors, option precedence, durations,
+        // the config's errors, which findings cleanup settles. No binary is built or spawned for them.
+        .testTarget(name: "ZScanCLIUnitTests", dependencies: ["ZScanCLI", "ZScanCore"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -19,24 +19,29 @@ enum CleanupRun {
         result.dryRun = dryRun
         if !dryRun {
             progress.clear()
-            // A finding whose targets all ended no longer fails the run; one that survived still does.
-            var ended: Set<ProcessIdentity> = []
-            var removed: Set<String> = []
-            for action in result.actions where action.outcome.resolves {
-                if let identity = action.process { ended.insert(identity) }
-                if let path = action.path { removed.insert(path) }
-            }
-            result.failing = result.failing.filter { finding in
-                switch finding.subject {
-                case let .process(p): return !ended.contains(p.identity)
-                case let .socket(_, owners): return owners.isEmpty || !owners.allSatisfy { ended.contains($0.identity) }
-                case let .pidfile(file, _): return !removed.contains(file.path)
-                }
-            }
+            result.failing = stillFailing(result.failing, after: result.actions)
             held = stillHeld(ports: ports, procRoot: procRoot)
             result.errors += held
         }
         return (result, !held.isEmpty)
+    }
+
+    /// The findings that still fail the run after `actions`: a finding whose targets all ended (a
+    /// socket's every owner, a PID file removed) no longer fails it; one that survived still does.
+    static func stillFailing(_ failing: [Finding], after actions: [CleanupAction]) -> [Finding] {
+        var ended: Set<ProcessIdentity> = []
+        var removed: Set<String> = []
+        for action in actions where action.outcome.resolves {
+            if let identity = action.process { ended.insert(identity) }
+            if let path = action.path { removed.insert(path) }
+        }
+        return failing.filter { finding in
+            switch finding.subject {
+            case let .process(p): return !ended.contains(p.identity)
+            case let .socket(_, owners): return owners.isEmpty || !owners.allSatisfy { ended.contains($0.identity) }
+            case let .pidfile(file, _): return !removed.contains(file.path)
+            }
+        }
     }
 
     /// Named ports still listening after cleanup, checked a few times (a dying process may hold

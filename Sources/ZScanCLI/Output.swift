@@ -3,7 +3,12 @@ import ZScanLinux
 
 /// Writes to standard output and error in full; a closed pipe (`zscan ports | head`) ends quietly.
 enum Output {
+    /// Where the writes to standard output and error go instead, while set: a test that runs a
+    /// command in its own process reads what the command said there.
+    @TaskLocal static var sink: (@Sendable (_ bytes: [UInt8], _ fd: Int32) -> Void)?
+
     static func write(_ bytes: [UInt8], to fd: Int32 = STDOUT_FILENO) {
+        if let sink { return sink(bytes, fd) }
         _ = writeAll(bytes, to: fd)
     }
 
@@ -28,8 +33,10 @@ enum Output {
 
     /// Columns to fit text into: `COLUMNS` when it is a positive number (as `ps` does, so
     /// `COLUMNS=80 zscan | less` fits), else the width of the terminal on `fd`, else nil (no limit).
-    static func terminalWidth(_ fd: Int32 = STDOUT_FILENO) -> Int? {
-        if let value = getenv("COLUMNS"), let columns = Int(String(cString: value)), columns > 0 { return columns }
+    /// `environment` is the process's own unless given.
+    static func terminalWidth(_ fd: Int32 = STDOUT_FILENO, environment: [String: String]? = nil) -> Int? {
+        let value = environment.map { $0["COLUMNS"] } ?? getenv("COLUMNS").map { String(cString: $0) }
+        if let value, let columns = Int(value), columns > 0 { return columns }
         return Terminal.columns(fd)
     }
 

@@ -23,7 +23,7 @@ enum PortsCommand {
             ("zscan --dry-run --port 8001", "What cleanup would end to free it (if its holder is stopped or orphaned)."),
         ])
 
-    static func run(_ arguments: ParsedArguments) throws(CLIError) -> Int32 {
+    static func run(_ arguments: ParsedArguments, environment: [String: String]) throws(CLIError) -> Int32 {
         var ports: [Int] = []
         for text in arguments.positionals {
             guard let port = Int(text), (1...65535).contains(port) else {
@@ -50,7 +50,7 @@ enum PortsCommand {
         if format == "json" {
             Output.write(report.json(pretty: false))
         } else {
-            Output.out(report.text(width: Output.terminalWidth()))
+            Output.out(report.text(width: Output.terminalWidth(environment: environment)))
         }
         return report.exitCode
     }

@@ -22,7 +22,7 @@ enum RulesCommand {
             ("zscan --rules my-rules/", "Scan with your rules added (same id: yours replaces the built-in one)."),
         ])
 
-    static func run(_ arguments: ParsedArguments) throws(CLIError) -> Int32 {
+    static func run(_ arguments: ParsedArguments, environment: [String: String]) throws(CLIError) -> Int32 {
         guard let action = arguments.positionals.first else {
             throw .usage(UsageError(message: "Missing expected argument 'list', 'check' or 'explain'", command: spec))
         }
@@ -37,7 +37,7 @@ enum RulesCommand {
                 Output.out(markdown(set.rules))
                 return 0
             }
-            Output.out(list(set.rules, width: Output.terminalWidth()))
+            Output.out(list(set.rules, width: Output.terminalWidth(environment: environment)))
             return 0
         case "check":
             let set = try RuleFiles.load(paths: paths + rest, edits: config?.edits ?? [], silence: config?.silence ?? [])
@@ -60,7 +60,7 @@ enum RulesCommand {
             guard let rule = set.rules.first(where: { $0.id == rest[0] }) else {
                 throw .failure("no rule '\(rest[0])'\(Suggestion.hint(for: rest[0], in: set.rules.map(\.id))); see 'zscan rules list'")
             }
-            Output.out(explain(rule, source: set.sources[rule.origin.file] ?? [], width: Output.terminalWidth()))
+            Output.out(explain(rule, source: set.sources[rule.origin.file] ?? [], width: Output.terminalWidth(environment: environment)))
             return 0
         default:
             throw .usage(UsageError(message: "Unknown action '\(action)' (expected list, check or explain)\(Suggestion.hint(for: action, in: ["list", "check", "explain"]))", command: spec))

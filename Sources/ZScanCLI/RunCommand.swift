@@ -19,20 +19,14 @@ enum RunCommand {
             ("zscan run --report junit=zscan.xml -- make test", "Also write a JUnit report for the CI's test view."),
         ])
 
-    static func run(_ arguments: ParsedArguments) throws(CLIError) -> Int32 {
+    static func run(_ arguments: ParsedArguments, environment: [String: String]) throws(CLIError) -> Int32 {
         let command = arguments.positionals
         guard !command.isEmpty else {
             throw .usage(UsageError(message: "Missing the command to run (zscan run [options] -- <command> ...)", command: spec))
         }
-        var options = try ScanOptions.parse(arguments, spec: spec)
-        let settleText = arguments.value("settle") ?? "1s"
-        guard let settle = Durations.seconds(settleText), settle >= 0, settle <= 600 else {
-            throw .usage(UsageError(message: "Invalid --settle '\(settleText)' (a duration such as 500ms or 2s, at most 10m)", command: spec))
-        }
         // A leaked process is a leak whatever its CPU does: no sampling unless asked for.
-        if arguments.value("sample") == nil && options.environment["ZSCAN_SAMPLE"] == nil && options.config?.sample == nil {
-            options.sample = 0
-        }
+        var options = try ScanOptions.load(arguments, spec: spec, environment: environment, defaultSample: 0)
+        let settle = try ScanSettings.duration("settle", arguments.value("settle") ?? "1s", example: "2s", spec: spec)
 
         let runner = CommandRunner(procRoot: options.procRoot)
         do {

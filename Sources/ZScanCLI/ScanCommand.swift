@@ -21,11 +21,11 @@ enum ScanCommand {
             ("zscan --pidfiles '/run/*.pid'", "Also check PID files for dead or reused pids."),
         ])
 
-    static func run(_ arguments: ParsedArguments) throws(CLIError) -> Int32 {
+    static func run(_ arguments: ParsedArguments, environment: [String: String]) throws(CLIError) -> Int32 {
         if let extra = arguments.positionals.first {
             throw .usage(UsageError(message: "Unexpected argument '\(extra)'", command: spec))
         }
-        return try ScanOptions.parse(arguments, spec: spec).scan().failed ? 1 : 0
+        return try ScanOptions.load(arguments, spec: spec, environment: environment).scan().failed ? 1 : 0
     }
 
     static func loadConfig(_ explicit: String?) throws(CLIError) -> ConfigFile? {
@@ -46,57 +46,5 @@ enum ScanCommand {
         } catch {
             throw .failure("\(path): \(error.description)")
         }
-    }
-}
-
-/// The process environment, read once.
-enum Environment {
-    static var current: [String: String] {
-        var out: [String: String] = [:]
-        var pointer = environ
-        while let entry = pointer.pointee {
-            let text = String(cString: entry)
-            if let eq = text.firstIndex(of: "=") { out[String(text[..<eq])] = String(text[text.index(after: eq)...]) }
-            pointer += 1
-        }
-        return out
-    }
-}
-
-/// Durations on the command line: `500ms`, `2s`, `1.5s`, `1m`, or plain seconds.
-enum Durations {
-    static func seconds(_ text: String) -> Double? {
-        let units: [(String, Double)] = [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600)]
-        for (unit, scale) in units where text.hasSuffix(unit) {
-            return Double(text.dropLast(unit.count)).map { $0 * scale }
-        }
-        return Double(text)
-    }
-}
-
-/// An expression given on the command line, with a caret under the problem.
-enum ExpressionError {
-    static func render(option: String, text: String, error: ConditionError) -> String {
-        let shown = TerminalText.escape(text)
-        let column = String(text.unicodeScalars.prefix(error.offset)).count
-        return "Error: \(option): \(error.message)\n    \(shown)\n    \(String(repeating: " ", count: column))^\n"
-    }
-}
-
-/// A one-line progress indicator on a TTY stderr, erased when done.
-final class Progress: @unchecked Sendable {
-    let enabled: Bool
-    init(enabled: Bool) { self.enabled = enabled }
-
-    func show(_ what: String, fraction: Double) {
-        guard enabled else { return }
-        let width = 20
-        let done = Int((fraction * Double(width)).rounded())
-        Output.err("\r\(what) [\(String(repeating: "#", count: done))\(String(repeating: ".", count: width - done))]")
-    }
-
-    func clear() {
-        guard enabled else { return }
-        Output.err("\r\u{1B}[K")
     }
 }

@@ -24,7 +24,7 @@ enum SnapshotCommand {
             ("zscan --from before.json", "Run the rules on the saved snapshot instead of this machine."),
         ])
 
-    static func run(_ arguments: ParsedArguments) throws(CLIError) -> Int32 {
+    static func run(_ arguments: ParsedArguments, environment: [String: String]) throws(CLIError) -> Int32 {
         if let extra = arguments.positionals.first {
             throw .usage(UsageError(message: "Unexpected argument '\(extra)'", command: spec))
         }

@@ -30,21 +30,28 @@ public enum ZScanCommand {
             ("zscan rules explain zombie", "What a rule finds and how cleanup ends it."),
         ])
 
-    static let commands: [String: (spec: CommandSpec, run: @Sendable (ParsedArguments) throws(CLIError) -> Int32)] = [
+    static let commands: [String: (spec: CommandSpec, run: @Sendable (ParsedArguments, [String: String]) throws(CLIError) -> Int32)] = [
         "scan": (ScanCommand.spec, ScanCommand.run),
         "run": (RunCommand.spec, RunCommand.run),
         "rules": (RulesCommand.spec, RulesCommand.run),
         "snapshot": (SnapshotCommand.spec, SnapshotCommand.run),
         "ports": (PortsCommand.spec, PortsCommand.run),
-        "version": (versionSpec, { _ in printVersion() }),
+        "version": (versionSpec, { _, _ in printVersion() }),
     ]
 
     static let versionSpec = CommandSpec(name: "version", abstract: "Show the version.", usage: "", options: [CommandSpec.help])
 
+    /// Runs the command line `arguments` (without the program's name) in this process's environment.
     public static func run(_ arguments: [String]) -> Int32 {
+        run(arguments, environment: Environment.current)
+    }
+
+    /// Runs the command line with the `ZSCAN_*`, `GITHUB_*`, `COLUMNS` (for `rules` and `ports`)
+    /// and other variables the commands read taken from `environment`, so tests can give their own.
+    static func run(_ arguments: [String], environment: [String: String]) -> Int32 {
         // `zscan` and `zscan --fail-on zombie …` are the scan.
-        guard let first = arguments.first else { return run(["scan"]) }
-        if first.hasPrefix("-") && !["-h", "--help", "--version"].contains(first) { return run(["scan"] + arguments) }
+        guard let first = arguments.first else { return run(["scan"], environment: environment) }
+        if first.hasPrefix("-") && !["-h", "--help", "--version"].contains(first) { return run(["scan"] + arguments, environment: environment) }
         switch first {
         case "-h", "--help":
             Output.out(spec.helpText)
@@ -67,7 +74,7 @@ public enum ZScanCommand {
                 Output.out(command.spec.helpText)
                 return 0
             }
-            return try command.run(parsed)
+            return try command.run(parsed, environment)
         } catch let error as UsageError {
             Output.err(error.text)
             return 2

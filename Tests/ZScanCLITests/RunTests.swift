@@ -130,10 +130,4 @@ final class RunTests: XCTestCase {
         let outside = try runCapturing(Products.path("zscan"), ["--baseline", before, "--only", "leak", "--where", "pid == \(later.pid)", "--format", "json"])
         XCTAssertEqual(outside.status, 1, "a process started after the baseline is new: \(outside.stdout)")
     }
-
-    func testUsage() throws {
-        let result = try runCapturing(Products.path("zscan"), ["run"])
-        XCTAssertEqual(result.status, 2)
-        XCTAssertTrue(result.stderr.hasPrefix("Error: Missing the command to run"), result.stderr)
-    }
 }

@@ -127,29 +127,6 @@ final class ScanTests: XCTestCase {
         XCTAssertEqual(try matched("no-such-marker-\(UUID().uuidString)"), [])
     }
 
-    func testBrokenRuleFileIsExitTwoWithItsPlace() throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("broken-\(getpid()).json5").path
-        defer { try? FileManager.default.removeItem(atPath: path) }
-        try """
-            {
-              format_version: 1,
-              rules: [{
-                id: "x", title: "X", severity: "error",
-                when: "orphaned && cmdlin == 'uvicorn'",
-                message: "{name}",
-              }],
-            }
-            """.write(toFile: path, atomically: true, encoding: .utf8)
-        for arguments in [["--rules", path], ["rules", "check", path]] {
-            let result = try runCapturing(Products.path("zscan"), arguments)
-            XCTAssertEqual(result.status, 2)
-            XCTAssertEqual(result.stdout, "")
-            XCTAssertEqual(result.stderr, "\(path):5:24: error: unknown field 'cmdlin' of a process (did you mean 'cmdline'?) [unknown_field]\n"
-                + "        when: \"orphaned && cmdlin == 'uvicorn'\",\n"
-                + String(repeating: " ", count: 4 + 23) + "^\n", "\(arguments)")
-        }
-    }
-
     func testJSONReportValidatesAgainstTheSchema() throws {
         guard ReportSchema.available else { throw XCTSkip("python3 jsonschema is not installed (.ci/run installs it)") }
         let fixture = try FixtureProcess(["zombies", "--count", "1"])

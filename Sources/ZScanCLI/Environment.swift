@@ -1,0 +1,15 @@
+import Glibc
+
+/// The process environment, read once.
+enum Environment {
+    static var current: [String: String] {
+        var out: [String: String] = [:]
+        var pointer = environ
+        while let entry = pointer.pointee {
+            let text = String(cString: entry)
+            if let eq = text.firstIndex(of: "=") { out[String(text[..<eq])] = String(text[text.index(after: eq)...]) }
+            pointer += 1
+        }
+        return out
+    }
+}

@@ -27,6 +27,10 @@ final class PidReuseTests: XCTestCase {
 
         // Between plan and action: the planned process ends, and its pid goes to a newcomer.
         planned.stop()
+        // A process's identity is its pid and its start time in clock ticks (10 ms at USER_HZ 100):
+        // a newcomer started in the planned process's own tick would be the same identity to /proc.
+        // Real reuse takes a pid space's worth of forks, far longer than a tick; let one pass here.
+        usleep(20_000)
         var newcomer: FixtureProcess?
         defer { newcomer?.stop() }
         for _ in 0..<50 where newcomer == nil {

@@ -287,7 +287,7 @@ final class CIFormatTests: XCTestCase {
         }
         let bad = try runCapturing(Products.path("zscan"), ["--report", "xml=\(file("x"))"])
         XCTAssertEqual(bad.status, 2)
-        XCTAssertTrue(bad.stderr.hasPrefix("Error: --report takes FORMAT=PATH with FORMAT text, json, junit, github or prometheus, not 'xml="), bad.stderr)
+        XCTAssertTrue(bad.stderr.hasPrefix("Error: --report takes FORMAT=PATH with FORMAT \(ScanReporters.identifierList), not 'xml="), bad.stderr)
     }
 
     func testHostileNamesAndCommandLinesInEveryFormat() throws {

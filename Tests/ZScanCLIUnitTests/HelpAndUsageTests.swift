@@ -157,7 +157,7 @@ final class HelpAndUsageTests: XCTestCase {
             (["--frobnicate"], "Error: Unknown option '--frobnicate'\n" + scanUsage),
             (["snapshto"], "Error: Unknown subcommand 'snapshto' (did you mean 'snapshot'?)\n" + rootUsage),
             (["--fail-on", "zombi"], "Error: --fail-on: no rule, tag or severity 'zombi' (did you mean 'zombie'?)\n" + scanUsage),
-            (["scan", "--format", "xml"], "Error: Unknown format 'xml' (expected text, json, junit, github or prometheus)\n" + scanUsage),
+            (["scan", "--format", "xml"], "Error: Unknown format 'xml' (expected \(ScanReporters.identifierList))\n" + scanUsage),
             (["rules", "frob"], "Error: Unknown action 'frob' (expected list, check or explain)\n" + "Usage: zscan rules list | check [<path> ...] | explain <id> [--rules <path> ...]\n                   [--config <file>]\n  See 'zscan rules --help' for more information.\n"),
             (["help", "nope"], "Error: Unknown subcommand 'nope'\n" + rootUsage),
             (["snapshot", "--bogus"], "Error: Unknown option '--bogus'\n" + snapshotUsage),

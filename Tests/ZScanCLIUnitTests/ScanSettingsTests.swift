@@ -61,7 +61,7 @@ final class ScanSettingsTests: XCTestCase {
         XCTAssertEqual(try settings([], environment: ["GITHUB_ACTIONS": "false"]).format, "text")
         XCTAssertEqual(try settings([], environment: ["GITHUB_ACTIONS": "true", "ZSCAN_FORMAT": "json"]).format, "json")
         XCTAssertEqual(try settings(["--format", "junit"], environment: ["ZSCAN_FORMAT": "json"]).format, "junit")
-        XCTAssertEqual(error([], environment: ["ZSCAN_FORMAT": ""]), "Unknown format '' (expected text, json, junit, github or prometheus)")
+        XCTAssertEqual(error([], environment: ["ZSCAN_FORMAT": ""]), "Unknown format '' (expected \(ScanReporters.identifierList))")
     }
 
     func testSampleFlagBeatsEnvironmentBeatsConfigBeatsDefault() throws {
@@ -102,7 +102,7 @@ final class ScanSettingsTests: XCTestCase {
     /// With several mistakes, the first one users have always been told about is still the one.
     func testErrorsComeInTheirOrder() {
         XCTAssertEqual(error(["--fail-on", "zombi", "--format", "xml"]), "--fail-on: no rule, tag or severity 'zombi' (did you mean 'zombie'?)")
-        XCTAssertEqual(error(["--format", "xml", "--sample", "1d"]), "Unknown format 'xml' (expected text, json, junit, github or prometheus)")
+        XCTAssertEqual(error(["--format", "xml", "--sample", "1d"]), "Unknown format 'xml' (expected \(ScanReporters.identifierList))")
         XCTAssertEqual(error(["--sample", "1d", "--port", "0"]), "Invalid --sample '1d' (a duration such as 500ms or 2s, at most 10m)")
         XCTAssertEqual(error(["--port", "0", "--grace", "1d"]), "Invalid port '0' (expected 1-65535)")
         XCTAssertEqual(error(["--grace", "1d", "--cleanup", "--from", "x.json"]), "Invalid --grace '1d' (a duration such as 500ms or 5s, at most 10m)")
@@ -119,7 +119,7 @@ final class ScanSettingsTests: XCTestCase {
         XCTAssertNotNil(given.pattern)
         XCTAssertNotNil(given.whereCondition)
         for item in ["xml=a.xml", "json=", "json", "=a.json"] {
-            XCTAssertEqual(error(["--report", item]), "--report takes FORMAT=PATH with FORMAT text, json, junit, github or prometheus, not '\(item)'")
+            XCTAssertEqual(error(["--report", item]), "--report takes FORMAT=PATH with FORMAT \(ScanReporters.identifierList), not '\(item)'")
         }
         XCTAssertEqual(error(["--port", "80,http"]), "Invalid port 'http' (expected 1-65535)")
         XCTAssertEqual(error(["--port", "65536"]), "Invalid port '65536' (expected 1-65535)")

@@ -21,6 +21,7 @@ final class CIReportTests: XCTestCase {
         }
         XCTAssertNil(ScanReporters.named("xml"))
         XCTAssertNil(ScanReporters.named("summary"), "the job summary comes with github, it is not a format")
+        // The one place the list is written out: usage-error tests elsewhere interpolate it.
         XCTAssertEqual(ScanReporters.identifierList, "text, json, junit, github or prometheus")
     }
 

@@ -114,6 +114,25 @@ final class FieldTableTests: XCTestCase {
         XCTAssertTrue(FieldSchema.pidfile.allSatisfy { $0.jsonKey == nil })
     }
 
+    /// Each JSON key hands over a property of its own, so a key that names another key's property
+    /// (a copied line) fails here even where a round trip would not notice.
+    func testEveryKeyHandsOverItsOwnProperty() {
+        struct Paths<Record>: FieldAccess {
+            var seen: [AnyKeyPath] = []
+            mutating func callAsFunction<Value: SnapshotValue>(_ path: WritableKeyPath<Record, Value>, required _: Bool) { seen.append(path) }
+        }
+        func paths<Key: RecordKey>(_: Key.Type) -> [AnyKeyPath] {
+            var access = Paths<Key.Record>()
+            for key in Key.allCases { key.access(&access) }
+            return access.seen
+        }
+        for seen in [paths(ProcessRecord.CodingKeys.self), paths(SocketRecord.CodingKeys.self)] {
+            XCTAssertEqual(Set(seen).count, seen.count)
+        }
+        XCTAssertEqual(paths(ProcessRecord.CodingKeys.self).count, ProcessRecord.CodingKeys.allCases.count)
+        XCTAssertEqual(paths(SocketRecord.CodingKeys.self).count, SocketRecord.CodingKeys.allCases.count)
+    }
+
     func testNamesResolveThroughTheTables() {
         XCTAssertEqual(FieldID(subject: .process, name: "kernel_thread"), .process(.kernelThread))
         XCTAssertEqual(FieldID(subject: .socket, name: "owner_known"), .socket(.ownerKnown))

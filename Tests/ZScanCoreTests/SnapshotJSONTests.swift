@@ -101,6 +101,42 @@ final class SnapshotJSONTests: XCTestCase {
         XCTAssertThrowsError(try Snapshot.decode(json: Array("not json".utf8)))
     }
 
+    /// Every key is read by its value's type, and an error names the key, element or map entry.
+    func testRecordErrorsNameTheKey() {
+        let process = #""pid": 1, "ppid": 0, "state": "S", "name": "p", "start_ticks": 0"#
+        let socket = #""local_address": "a", "local_port": 1, "state": "LISTEN", "inode": 1"#
+        let cases: [(process: String?, socket: String?, error: String)] = [
+            (#""pid": "x""#, nil, "expected an integer at processes[0].pid"),
+            (#""ppid": null"#, nil, "missing key 'ppid' at processes[0]"),
+            (#""ports": [1, "a"]"#, nil, "expected an integer at processes[0].ports[1]"),
+            (#""args": "x""#, nil, "expected an array at processes[0].args"),
+            (#""env": {"K": 1}"#, nil, "expected a string at processes[0].env.K"),
+            (#""env": []"#, nil, "expected an object at processes[0].env"),
+            (#""kernel_thread": 1"#, nil, "expected true or false at processes[0].kernel_thread"),
+            (#""age": "1""#, nil, "expected a number at processes[0].age"),
+            (#""uid": -1"#, nil, "expected an integer at processes[0].uid"),
+            (nil, #""proto": "sctp""#, "unknown proto 'sctp' at sockets[0]"),
+            (nil, #""proto": "tcp", "owners": [1, "x"]"#, "expected an integer at sockets[0].owners[1]"),
+            (nil, #""local_port": 2"#, "missing key 'proto' at sockets[0]"),
+        ]
+        for (processExtra, socketExtra, expected) in cases {
+            let processes = processExtra.map { "[{\(process), \($0)}]" } ?? "[]"
+            let sockets = socketExtra.map { "[{\(socket), \($0)}]" } ?? "[]"
+            let document = #"{"format_version": "1.0", "host": {"boot_time": 0, "clock_ticks": 100}, "taken_at": 0, "processes": \#(processes), "sockets": \#(sockets)}"#
+            XCTAssertThrowsError(try Snapshot.decode(json: Array(document.utf8))) { error in
+                XCTAssertEqual("\(error)", "invalid snapshot: \(expected)")
+            }
+        }
+    }
+
+    /// A missing or null key that is not required leaves the record's default.
+    func testMissingAndNullKeysKeepTheDefaults() throws {
+        let document = #"{"format_version": "1.0", "host": {"boot_time": 0, "clock_ticks": 100}, "taken_at": 0, "processes": [{"pid": 1, "ppid": 0, "state": "S", "name": "p", "start_ticks": 0, "threads": null, "exe": null}], "sockets": [{"proto": "tcp", "local_address": "a", "local_port": 1, "state": "LISTEN", "inode": 1, "owner_known": null}]}"#
+        let snapshot = try Snapshot.decode(json: Array(document.utf8))
+        XCTAssertEqual(snapshot.processes, [ProcessRecord(pid: 1, ppid: 0, state: "S", name: "p")])
+        XCTAssertEqual(snapshot.sockets, [SocketRecord(proto: .tcp, localAddress: "a", localPort: 1, state: "LISTEN", inode: 1)])
+    }
+
     func testNewerMinorVersionWithUnknownKeysLoads() throws {
         var text = String(decoding: Self.sample().jsonBytes(), as: UTF8.self)
         text = text.replacingOccurrences(of: #""format_version":"1.0""#, with: #""format_version":"1.7","extra":{"x":1}"#)

@@ -13,15 +13,20 @@ struct JSONFields {
 
     static func at(_ path: String) -> String { path.isEmpty ? "" : " at \(path)" }
 
-    private func place(_ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
+    func place(_ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
 
-    private func present(_ key: String) -> JSONValue? {
+    /// The key's value, or nil when it is absent or null.
+    func present(_ key: String) -> JSONValue? {
         guard let value = members[key], value != .null else { return nil }
         return value
     }
 
+    func missing(_ key: String) -> ScanError {
+        .invalidSnapshot("missing key '\(key)'\(JSONFields.at(path))")
+    }
+
     private func required(_ key: String) throws(ScanError) -> JSONValue {
-        guard let value = present(key) else { throw ScanError.invalidSnapshot("missing key '\(key)'\(JSONFields.at(path))") }
+        guard let value = present(key) else { throw missing(key) }
         return value
     }
 
@@ -91,29 +96,6 @@ struct JSONFields {
         for element in elements {
             guard case let .string(text) = element.value else { throw ScanError.invalidSnapshot("expected a string at \(element.path)") }
             out.append(text)
-        }
-        return out
-    }
-
-    func optionalIntegers<T: FixedWidthInteger>(_ key: String, _: T.Type = T.self) throws(ScanError) -> [T]? {
-        guard let elements = try optionalArray(key) else { return nil }
-        var out: [T] = []
-        for element in elements {
-            guard case let .number(text) = element.value, let value = T(text) else {
-                throw ScanError.invalidSnapshot("expected an integer at \(element.path)")
-            }
-            out.append(value)
-        }
-        return out
-    }
-
-    func optionalStringMap(_ key: String) throws(ScanError) -> [String: String]? {
-        guard present(key) != nil else { return nil }
-        let fields = try object(key)
-        var out: [String: String] = [:]
-        for (name, value) in fields.members {
-            guard case let .string(text) = value else { throw ScanError.invalidSnapshot("expected a string at \(fields.place(name))") }
-            out[name] = text
         }
         return out
     }

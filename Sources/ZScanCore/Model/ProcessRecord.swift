@@ -104,10 +104,11 @@ public struct ProcessRecord: Sendable, Equatable {
     public var isZombie: Bool { state == "Z" }
     public var isStopped: Bool { state == "T" || state == "t" }
 
-    /// The keys of a process in snapshot JSON, in the order they are written. A rule field stored
-    /// here has the key of its own name (`ProcessField.spec`); `netns` and `socket_inodes` are not
-    /// rule fields, and fields worked out when rules run (`cpu`, `parent`, `new`, …) are not stored.
-    public enum CodingKeys: String, CodingKey, CaseIterable {
+    /// The keys of a process in snapshot JSON, in the order they are written, each with the field it
+    /// keeps. A rule field stored here has the key of its own name (`ProcessField.entry`); `netns`
+    /// and `socket_inodes` are not rule fields, and fields worked out when rules run (`cpu`,
+    /// `parent`, `new`, …) are not stored.
+    public enum CodingKeys: String, CaseIterable, RecordKey {
         case pid, ppid, pgid, sid, tty, state, name, exe, cmdline, args, cwd, user, uid
         case startTicks = "start_ticks"
         case startedAt = "started_at"
@@ -119,5 +120,49 @@ public struct ProcessRecord: Sendable, Equatable {
         case sessionAlive = "session_alive"
         case orphaned, netns
         case socketInodes = "socket_inodes"
+
+        typealias Record = ProcessRecord
+
+        func access<Access: FieldAccess<ProcessRecord>>(_ a: inout Access) throws(Access.Failure) {
+            switch self {
+            case .pid: try a(\.pid, required: true)
+            case .ppid: try a(\.ppid, required: true)
+            case .pgid: try a(\.pgid)
+            case .sid: try a(\.sid)
+            case .tty: try a(\.tty)
+            case .state: try a(\.state, required: true)
+            case .name: try a(\.name, required: true)
+            case .exe: try a(\.exe)
+            case .cmdline: try a(\.cmdline)
+            case .args: try a(\.args)
+            case .cwd: try a(\.cwd)
+            case .user: try a(\.user)
+            case .uid: try a(\.uid)
+            case .startTicks: try a(\.startTicks, required: true)
+            case .startedAt: try a(\.startedAt)
+            case .age: try a(\.age)
+            case .cpuTime: try a(\.cpuTime)
+            case .rss: try a(\.rss)
+            case .threads: try a(\.threads)
+            case .fds: try a(\.fds)
+            case .ports: try a(\.ports)
+            case .listening: try a(\.listening)
+            case .connections: try a(\.connections)
+            case .children: try a(\.children)
+            case .env: try a(\.env)
+            case .cgroup: try a(\.cgroup)
+            case .kernelThread: try a(\.kernelThread)
+            case .reparented: try a(\.reparented)
+            case .sessionAlive: try a(\.sessionAlive)
+            case .orphaned: try a(\.orphaned)
+            case .netns: try a(\.netns)
+            case .socketInodes: try a(\.socketInodes)
+            }
+        }
     }
+}
+
+extension ProcessRecord: SnapshotRecord {
+    static var blank: ProcessRecord { ProcessRecord(pid: 0, ppid: 0) }
+    static let keys = CodingKeys.allCases
 }

@@ -47,9 +47,9 @@ public struct SocketRecord: Sendable, Equatable {
         proto.isTCP ? state == "LISTEN" : (state == "UNCONN" && localPort != 0)
     }
 
-    /// The keys of a socket in snapshot JSON, in the order they are written; `netns` is not a rule
-    /// field, and `owner` (the first of `owners`) is not stored.
-    public enum CodingKeys: String, CodingKey, CaseIterable {
+    /// The keys of a socket in snapshot JSON, in the order they are written, each with the field it
+    /// keeps; `netns` is not a rule field, and `owner` (the first of `owners`) is not stored.
+    public enum CodingKeys: String, CaseIterable, RecordKey {
         case proto
         case localAddress = "local_address"
         case localPort = "local_port"
@@ -58,5 +58,45 @@ public struct SocketRecord: Sendable, Equatable {
         case state, inode, uid, owners
         case ownerKnown = "owner_known"
         case netns
+
+        typealias Record = SocketRecord
+
+        func access<Access: FieldAccess<SocketRecord>>(_ a: inout Access) throws(Access.Failure) {
+            switch self {
+            case .proto: try a(\.proto, required: true)
+            case .localAddress: try a(\.localAddress, required: true)
+            case .localPort: try a(\.localPort, required: true)
+            case .remoteAddress: try a(\.remoteAddress)
+            case .remotePort: try a(\.remotePort)
+            case .state: try a(\.state, required: true)
+            case .inode: try a(\.inode, required: true)
+            case .uid: try a(\.uid)
+            case .owners: try a(\.owners)
+            case .ownerKnown: try a(\.ownerKnown)
+            case .netns: try a(\.netns)
+            }
+        }
+    }
+}
+
+extension SocketRecord: SnapshotRecord {
+    static var blank: SocketRecord { SocketRecord(proto: .tcp, localAddress: "", localPort: 0, state: "", inode: 0) }
+    static let keys = CodingKeys.allCases
+}
+
+extension SocketRecord.Proto: SnapshotValue {
+    func write(to w: inout JSONWriter) { w.string(rawValue) }
+
+    init(json: JSONValue, in record: JSONFields, at path: () -> String) throws(ScanError) {
+        let name = try String(json: json, in: record, at: path)
+        guard let proto = Self(rawValue: name) else { throw .invalidSnapshot("unknown proto '\(name)'\(JSONFields.at(record.path))") }
+        self = proto
+    }
+
+    init(example: JSON5Node, as _: ValueType, field _: String) throws(ExampleError) {
+        guard let proto = Self(rawValue: try ExampleBuilder.string(example)) else {
+            throw ExampleError(message: "proto must be tcp, tcp6, udp or udp6", location: example.location)
+        }
+        self = proto
     }
 }

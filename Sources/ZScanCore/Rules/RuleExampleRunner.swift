@@ -80,11 +80,12 @@ enum ExampleBuilder {
         /// Adds the process an example object describes (and its relations); returns its index.
         mutating func process(_ node: JSON5Node, pid forcedPid: Int32?, ppid forcedPpid: Int32?) throws(ExampleError) -> Int {
             var example = ProcessExample(record: ProcessRecord(pid: 0, ppid: forcedPpid ?? 1, state: "S"))
-            for (field, value) in try fields(node, ProcessField.self, what: "a process") { try example.set(field, value) }
+            let written = try fields(node, ProcessField.self, what: "a process")
+            for (field, value) in written { try field.entry.setExample(&example, value) }
             let index = add(example, pid: forcedPid)
-            if let parent = example.parent { try addParent(parent, of: index, ppidGiven: example.ppidGiven) }
-            for child in example.children { _ = try process(child, pid: nil, ppid: processes[index].pid) }
-            for socket in example.sockets { try addSockets(socket, heldBy: index) }
+            if let parent = example.parent { try addParent(parent, of: index, ppidGiven: written.contains { $0.0 == .ppid }) }
+            for child in example.children ?? [] { _ = try process(child, pid: nil, ppid: processes[index].pid) }
+            for socket in example.sockets ?? [] { try addSockets(socket, heldBy: index) }
             return index
         }
 
@@ -101,7 +102,7 @@ enum ExampleBuilder {
             if p.name.isEmpty, let first = p.cmdline?.split(separator: " ").first {
                 p.name = String(first.split(separator: "/").last ?? first)
             }
-            if example.tracked { tracked.insert(p.pid) }
+            if example.tracked == true { tracked.insert(p.pid) }
             if let cpu = example.cpu {
                 samples[p.pid] = (cpu, example.stateBefore ?? p.state)
             } else if let stateBefore = example.stateBefore {
@@ -148,9 +149,13 @@ enum ExampleBuilder {
 
         /// A socket example; owners written inline are added to the processes.
         mutating func socket(_ node: JSON5Node) throws(ExampleError) -> SocketRecord {
-            var socket = SocketRecord(proto: .tcp, localAddress: "127.0.0.1", localPort: 8000, state: "LISTEN", inode: 1)
-            for (field, value) in try fields(node, SocketField.self, what: "a socket") { try ExampleBuilder.set(field, value, on: &socket, adding: &self) }
-            return socket
+            var example = SocketExample(record: SocketRecord(proto: .tcp, localAddress: "127.0.0.1", localPort: 8000, state: "LISTEN", inode: 1))
+            for (field, value) in try fields(node, SocketField.self, what: "a socket") { try field.entry.setExample(&example, value) }
+            if let owner = example.owner { example.record.owners = [processes[try process(owner, pid: nil, ppid: nil)].pid] }
+            if let owners = example.owners {
+                example.record.owners = try owners.map { (item: JSON5Node) throws(ExampleError) -> Int32 in processes[try process(item, pid: nil, ppid: nil)].pid }
+            }
+            return example.record
         }
     }
 

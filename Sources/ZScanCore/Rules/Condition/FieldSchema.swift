@@ -13,7 +13,7 @@ public struct FieldSpec: Sendable {
     public var jsonKey: String?
 }
 
-/// A subject's fields, one case per field named by its raw value. Each case's `spec` is one
+/// A subject's fields, one case per field named by its raw value. Each case's `spec` comes from one
 /// exhaustive switch, so a new field without a type, a JSON key decision, an example setter or an
 /// evaluator reader does not compile.
 protocol SubjectField: RawRepresentable<String>, CaseIterable, Sendable {

@@ -1,6 +1,5 @@
-/// The fields of a process. `ConditionEvaluator.processField` reads each one, and
-/// `ExampleBuilder.ProcessExample.set(_:_:)` sets it from a rule example.
-enum ProcessField: String, SubjectField {
+/// The fields of a process, one entry each. `ConditionEvaluator.processField` reads each one.
+enum ProcessField: String, ExampleField {
     case pid, ppid, pgid, sid, tty, state, name, exe, cmdline, args, cwd, user, uid
     case startTicks = "start_ticks", startedAt = "started_at", age, cpu, stateBefore = "state_before"
     case cpuTime = "cpu_time", rss, threads, fds, ports, listening, connections, sockets, children, parent
@@ -9,48 +8,48 @@ enum ProcessField: String, SubjectField {
 
     private typealias K = ProcessRecord.CodingKeys
 
-    var spec: FieldSpec {
+    var entry: FieldEntry<ExampleBuilder.ProcessExample> {
         switch self {
-        case .pid: field(.int, json: K.pid)
-        case .ppid: field(.int, json: K.ppid)
-        case .pgid: field(.int, json: K.pgid)
-        case .sid: field(.int, json: K.sid)
-        case .tty: field(.string, json: K.tty)
-        case .state: field(.string, json: K.state)
-        case .name: field(.string, json: K.name)
-        case .exe: field(.string, .exe, json: K.exe)
-        case .cmdline: field(.string, .cmdline, json: K.cmdline)
-        case .args: field(.list(.string), [.cmdline, .args], json: K.args)
-        case .cwd: field(.string, .cwd, json: K.cwd)
-        case .user: field(.string, .status, json: K.user)
-        case .uid: field(.int, .status, json: K.uid)
-        case .startTicks: field(.int, json: K.startTicks)
-        case .startedAt: field(.float, json: K.startedAt)
-        case .age: field(.duration, json: K.age)
-        case .cpu: field(.float, sampled: true)
-        case .stateBefore: field(.string, sampled: true)
-        case .cpuTime: field(.duration, json: K.cpuTime)
-        case .rss: field(.bytes, json: K.rss)
-        case .threads: field(.int, json: K.threads)
-        case .fds: field(.int, .fds, json: K.fds)
-        case .ports: field(.list(.int), .listeners, json: K.ports)
-        case .listening: field(.bool, .listeners, json: K.listening)
-        case .connections: field(.int, .sockets, json: K.connections)
+        case .pid: stored(K.pid, .int)
+        case .ppid: stored(K.ppid, .int)
+        case .pgid: stored(K.pgid, .int)
+        case .sid: stored(K.sid, .int)
+        case .tty: stored(K.tty, .string)
+        case .state: stored(K.state, .string)
+        case .name: stored(K.name, .string)
+        case .exe: stored(K.exe, .string, .exe)
+        case .cmdline: stored(K.cmdline, .string, .cmdline)
+        case .args: stored(K.args, .list(.string), [.cmdline, .args])
+        case .cwd: stored(K.cwd, .string, .cwd)
+        case .user: stored(K.user, .string, .status)
+        case .uid: stored(K.uid, .int, .status)
+        case .startTicks: stored(K.startTicks, .int)
+        case .startedAt: stored(K.startedAt, .float)
+        case .age: stored(K.age, .duration)
+        case .cpu: field(.float, sampled: true, example: \.cpu)
+        case .stateBefore: field(.string, sampled: true, example: \.stateBefore)
+        case .cpuTime: stored(K.cpuTime, .duration)
+        case .rss: stored(K.rss, .bytes)
+        case .threads: stored(K.threads, .int)
+        case .fds: stored(K.fds, .int, .fds)
+        case .ports: stored(K.ports, .list(.int), .listeners)
+        case .listening: stored(K.listening, .bool, .listeners)
+        case .connections: stored(K.connections, .int, .sockets)
         // Sockets are linked to their owners when a snapshot loads (`socket_inodes`).
-        case .sockets: field(.list(.socket), [.fds, .sockets])
+        case .sockets: field(.list(.socket), [.fds, .sockets], example: \.sockets)
         // The snapshot stores children as pids; the field is the processes they name.
-        case .children: field(.list(.process), json: K.children)
-        case .parent: field(.process)
-        case .env: field(.map, .env, json: K.env)
-        case .cgroup: field(.string, .cgroup, json: K.cgroup)
-        case .kernelThread: field(.bool, json: K.kernelThread)
-        case .reparented: field(.bool, json: K.reparented)
-        case .sessionAlive: field(.bool, json: K.sessionAlive)
-        case .orphaned: field(.bool, json: K.orphaned)
-        case .new: field(.bool, baseline: true)
+        case .children: stored(K.children, .list(.process), example: \.children)
+        case .parent: field(.process, example: \.parent)
+        case .env: stored(K.env, .map, .env)
+        case .cgroup: stored(K.cgroup, .string, .cgroup)
+        case .kernelThread: stored(K.kernelThread, .bool)
+        case .reparented: stored(K.reparented, .bool)
+        case .sessionAlive: stored(K.sessionAlive, .bool)
+        case .orphaned: stored(K.orphaned, .bool)
+        case .new: field(.bool, baseline: true, example: \.new)
         // No environments need reading: `zscan run` knows its descendants and reads the cookie
         // itself; elsewhere an unread environment leaves it unknown.
-        case .tracked: field(.bool)
+        case .tracked: field(.bool, example: \.tracked)
         }
     }
 }

@@ -1,6 +1,6 @@
 /// A parsed JSON document. zscan reads JSON itself instead of linking Foundation's decoder, which
-/// measured 1.2 MiB more resident memory for every run of the binary, and so that errors can
-/// name their line and column.
+/// adds about 1.2 MiB of resident memory to every run of the binary, and so that errors can name
+/// their line and column.
 public enum JSONValue: Equatable, Sendable {
     case null
     case bool(Bool)

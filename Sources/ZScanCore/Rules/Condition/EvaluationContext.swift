@@ -16,8 +16,8 @@ public enum FindingRef: Sendable, Equatable {
 /// Everything a condition can reach while it is evaluated: the snapshot and what was gathered
 /// beside it (PID files, CPU samples, the baseline, processes `zscan run` tracks).
 public struct EvaluationContext: Sendable {
-    /// One reference for all of it: an evaluator holds a context per subject, and copying a dozen
-    /// references (a retain and release each) per evaluation showed in profiles.
+    /// One reference for all of it: an evaluator holds a context per subject, and a dozen separate
+    /// references would cost a dozen retains and releases on every evaluation.
     private final class Storage: Sendable {
         let snapshot: Snapshot
         let pidfiles: [PidFileRecord]

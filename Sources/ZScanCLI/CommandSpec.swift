@@ -59,7 +59,8 @@ struct CommandSpec: Sendable {
             let column = examples.map { $0.command.count + 4 }.max()!
             for example in examples {
                 let head = "  " + example.command
-                out += column <= 40
+                out +=
+                    column <= 40
                     ? head + String(repeating: " ", count: column - head.count)
                         + CommandSpec.wrap(example.does, width: 80 - column, indent: String(repeating: " ", count: column))
                     : head + "\n      " + CommandSpec.wrap(example.does, width: 74, indent: "      ")
@@ -107,7 +108,8 @@ struct CommandSpec: Sendable {
         let indent = String(repeating: " ", count: 26)
         let lines = TerminalText.wrap(text, width: 54)
         let head = "  " + label
-        var out = head.count <= 24
+        var out =
+            head.count <= 24
             ? head + String(repeating: " ", count: 26 - head.count) + (lines.first ?? "") + "\n"
             : head + "\n" + indent + (lines.first ?? "") + "\n"
         for line in lines.dropFirst() { out += indent + line + "\n" }

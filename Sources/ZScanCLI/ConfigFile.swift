@@ -98,13 +98,14 @@ struct ConfigFile {
                 guard let lists = object(node, "'lists'") else { continue }
                 for list in lists.members {
                     guard case let .object(change) = list.value.value, change.count == 1, let how = change.first,
-                          how.key == "append" || how.key == "replace", let items = strings(how.value, "lists.\(list.key).\(how.key)")
+                        how.key == "append" || how.key == "replace", let items = strings(how.value, "lists.\(list.key).\(how.key)")
                     else {
                         problem(list.value.location, "write lists.\(list.key) as { append: [...] } or { replace: [...] }")
                         continue
                     }
-                    config.edits.append(ScopeEdit(
-                        name: list.key, kind: how.key == "append" ? .appendList(items) : .replaceList(items), file: path, location: list.keyLocation))
+                    config.edits.append(
+                        ScopeEdit(
+                            name: list.key, kind: how.key == "append" ? .appendList(items) : .replaceList(items), file: path, location: list.keyLocation))
                 }
             case "thresholds":
                 guard let values = object(node, "'thresholds'") else { continue }
@@ -126,7 +127,10 @@ struct ConfigFile {
                     guard let name = item.stringValue else { problem(item.location, "'silence' must be a list of warning codes"); continue }
                     guard let code = DiagnosticCode(rawValue: name) else {
                         let warnings = DiagnosticCode.allCases.filter { $0.defaultLevel == .warning }.map(\.rawValue)
-                        problem(item.location, "unknown diagnostic code '\(name)'\(Suggestion.hint(for: name, in: DiagnosticCode.allCases.map(\.rawValue))) (warnings: \(warnings.joined(separator: ", ")))", .unknownCode)
+                        problem(
+                            item.location,
+                            "unknown diagnostic code '\(name)'\(Suggestion.hint(for: name, in: DiagnosticCode.allCases.map(\.rawValue))) (warnings: \(warnings.joined(separator: ", ")))",
+                            .unknownCode)
                         continue
                     }
                     guard code.defaultLevel == .warning else {

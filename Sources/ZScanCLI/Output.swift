@@ -68,7 +68,8 @@ enum Output {
         let exists = lstat(path, &info) == 0
         let inPlace = exists && (info.st_mode & S_IFMT) != S_IFREG
         let target = inPlace ? path : path + ".tmp.\(getpid())"
-        let fd = inPlace
+        let fd =
+            inPlace
             ? open(path, O_WRONLY | O_TRUNC | O_CLOEXEC)
             : open(target, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, exists ? info.st_mode & 0o7777 : 0o644)
         guard fd >= 0 else { throw cannotWrite(path, errno) }

@@ -7,7 +7,8 @@ enum PortsCommand {
     static let spec = CommandSpec(
         name: "ports",
         abstract: "Show who holds listening ports.",
-        discussion: "With no <port>, lists every listening TCP port and bound UDP port. Exits 1 when a named port is held and 0 when every named port is free, so 'zscan ports 8001 || ...' works in scripts.",
+        discussion:
+            "With no <port>, lists every listening TCP port and bound UDP port. Exits 1 when a named port is held and 0 when every named port is free, so 'zscan ports 8001 || ...' works in scripts.",
         arguments: [("<port>", "Ports to look up (1-65535).")],
         usage: "[<port> ...] [--format <format>] [--tcp] [--udp] [--proc-root <dir>]",
         options: [

@@ -6,7 +6,8 @@ enum RulesCommand {
     static let spec = CommandSpec(
         name: "rules",
         abstract: "List, check or explain rules.",
-        discussion: "Rules are JSON5 files: each has an id, a severity, tags, a condition ('when'), a message and examples that must match or not. check loads the built-in rules with the given files or directories, reports every error as file:line:col with the line and a caret, runs every rule's examples, and exits 2 on any error. To write a rule, start from a built-in one: 'zscan rules explain ID' shows where it is defined. rules/README.md in zscan's repository documents the condition language and every field.",
+        discussion:
+            "Rules are JSON5 files: each has an id, a severity, tags, a condition ('when'), a message and examples that must match or not. check loads the built-in rules with the given files or directories, reports every error as file:line:col with the line and a caret, runs every rule's examples, and exits 2 on any error. To write a rule, start from a built-in one: 'zscan rules explain ID' shows where it is defined. rules/README.md in zscan's repository documents the condition language and every field.",
         arguments: [("list | check [<path> ...] | explain <id>", "What to do.")],
         usage: "list | check [<path> ...] | explain <id> [--rules <path> ...] [--config <file>]",
         options: [
@@ -63,7 +64,10 @@ enum RulesCommand {
             Output.out(explain(rule, source: set.sources[rule.origin.file] ?? [], width: Output.terminalWidth(environment: environment)))
             return 0
         default:
-            throw .usage(UsageError(message: "Unknown action '\(action)' (expected list, check or explain)\(Suggestion.hint(for: action, in: ["list", "check", "explain"]))", command: spec))
+            throw .usage(
+                UsageError(
+                    message: "Unknown action '\(action)' (expected list, check or explain)\(Suggestion.hint(for: action, in: ["list", "check", "explain"]))",
+                    command: spec))
         }
     }
 

@@ -8,10 +8,11 @@ enum RunCommand {
     static let spec = CommandSpec(
         name: "run",
         abstract: "Run a command, then report (and with --cleanup end) what it left running.",
-        discussion: "zscan becomes a child subreaper, runs the command in its own process group with ZSCAN_RUN_ID in its environment, passes SIGINT, SIGTERM and SIGHUP on to it, and reaps what it adopts. When the command exits, zscan waits up to --settle for its leftovers to exit, then reports those still alive. The command's output passes through untouched; zscan's report goes to standard error (and --report files). Exits with the command's status, or 1 when the command succeeded and a finding is selected by --fail-on (default: error).",
+        discussion:
+            "zscan becomes a child subreaper, runs the command in its own process group with ZSCAN_RUN_ID in its environment, passes SIGINT, SIGTERM and SIGHUP on to it, and reaps what it adopts. When the command exits, zscan waits up to --settle for its leftovers to exit, then reports those still alive. The command's output passes through untouched; zscan's report goes to standard error (and --report files). Exits with the command's status, or 1 when the command succeeded and a finding is selected by --fail-on (default: error).",
         usage: "[options] -- <command> [<argument> ...]",
         options: ScanOptions.common + [
-            OptionSpec(long: "settle", value: "<duration>", help: "How long leftovers have to exit after the command does.", defaultText: "1s"),
+            OptionSpec(long: "settle", value: "<duration>", help: "How long leftovers have to exit after the command does.", defaultText: "1s")
         ] + ScanOptions.cleanupOptions + [CommandSpec.help],
         examples: [
             ("zscan run -- npm test", "Run the tests, then report what they left running."),

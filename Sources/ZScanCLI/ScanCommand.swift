@@ -7,10 +7,11 @@ enum ScanCommand {
     static let spec = CommandSpec(
         name: "scan",
         abstract: "Scan for what processes left behind (the default command).",
-        discussion: "Exits 1 when a finding is selected by --fail-on (default: error), 0 when none is, 2 when zscan cannot do its job. Selectors are rule ids, tags, severities (a severity selects it and everything more severe), 'any' or 'none', comma-separated.",
+        discussion:
+            "Exits 1 when a finding is selected by --fail-on (default: error), 0 when none is, 2 when zscan cannot do its job. Selectors are rule ids, tags, severities (a severity selects it and everything more severe), 'any' or 'none', comma-separated.",
         usage: "[--rules <path> ...] [--only <sel>] [--skip <sel>] [--fail-on <sel>] [--format <format>] [options]",
         options: ScanOptions.common + [
-            OptionSpec(long: "from", value: "<file>", help: "Evaluate a saved snapshot instead of this machine."),
+            OptionSpec(long: "from", value: "<file>", help: "Evaluate a saved snapshot instead of this machine.")
         ] + ScanOptions.cleanupOptions + [CommandSpec.help],
         examples: [
             ("zscan --fail-on zombie,orphan --skip hang", "Exit 1 only for zombies and orphans; no 1s CPU sample."),

@@ -54,7 +54,8 @@ struct ScanOptions {
         _ arguments: ParsedArguments, spec: CommandSpec, environment: [String: String], defaultSample: Double = 1
     ) throws(CLIError) -> ScanOptions {
         let config = try ScanCommand.loadConfig(ScanSettings.configPath(arguments, environment: environment))
-        let ruleSet = try RuleFiles.load(paths: (config?.rulePaths ?? []) + arguments.all("rules"), edits: config?.edits ?? [], keepExamples: false, silence: config?.silence ?? [])
+        let ruleSet = try RuleFiles.load(
+            paths: (config?.rulePaths ?? []) + arguments.all("rules"), edits: config?.edits ?? [], keepExamples: false, silence: config?.silence ?? [])
         if !arguments.has("quiet") {
             for warning in ruleSet.warnings { Output.err(warning.rendered(source: ruleSet.sources[warning.file] ?? [])) }
         }
@@ -80,14 +81,17 @@ struct ScanOptions {
         let pipeline = ScanPipeline(
             source: LinuxSnapshotSource(procRoot: settings.procRoot, zombieGrace: LinuxSnapshotSource.scanZombieGrace),
             pidfileSource: PidFileReader(procRoot: settings.procRoot),
-            wait: { seconds in Clock.sleep(seconds) { progress.show("sampling CPU", fraction: $0) }; progress.clear() },
+            wait: { seconds in
+                Clock.sleep(seconds) { progress.show("sampling CPU", fraction: $0) }; progress.clear()
+            },
             now: Clock.wall, monotonic: Clock.monotonic)
         var result: ScanResult
         let context: EvaluationContext
         do {
-            (result, context) = try pipeline.runKeepingContext(ScanPipeline.Request(
-                scanner: scanner, failOn: settings.failOn, sampleSeconds: settings.sample, pidfileGlobs: settings.pidfileGlobs,
-                from: from, baseline: baseline, trackedPids: tracked, filters: settings.filters))
+            (result, context) = try pipeline.runKeepingContext(
+                ScanPipeline.Request(
+                    scanner: scanner, failOn: settings.failOn, sampleSeconds: settings.sample, pidfileGlobs: settings.pidfileGlobs,
+                    from: from, baseline: baseline, trackedPids: tracked, filters: settings.filters))
         } catch {
             throw .failure(error.description)
         }

@@ -6,7 +6,8 @@ enum SnapshotCommand {
     static let spec = CommandSpec(
         name: "snapshot",
         abstract: "Write the process and socket snapshot as JSON.",
-        discussion: "The snapshot is what --baseline and --from read. Environment variables are left out unless --fields names env or all: they often hold secrets.",
+        discussion:
+            "The snapshot is what --baseline and --from read. Environment variables are left out unless --fields names env or all: they often hold secrets.",
         usage: "[--output <file>] [--pretty] [--fields <list>] [--proc-root <dir>]",
         options: [
             OptionSpec(long: "output", short: "o", value: "<file>", help: "Write to <file> (atomically) instead of standard output."),

@@ -52,7 +52,8 @@ public final class CommandRunner {
         posix_spawnattr_setsigdefault(&attributes, &handled)
 
         // The cookie comes first so a reader of `environ` finds it in the first page.
-        let entries = ["\(EvaluationContext.runCookie)=\(runID)"]
+        let entries =
+            ["\(EvaluationContext.runCookie)=\(runID)"]
             + environment.filter { $0.key != EvaluationContext.runCookie }.map { "\($0.key)=\($0.value)" }.sorted()
         let argv = command.map { strdup($0) } + [nil]
         let envp = entries.map { strdup($0) } + [nil]
@@ -126,8 +127,10 @@ public final class CommandRunner {
         let cookie = Array("\(EvaluationContext.runCookie)=\(runID)".utf8) + [0]
         let file = ProcFile(capacity: 64 * 1024)
         // Only processes started since the command can carry its cookie: one environ read each.
-        for process in snapshot.processes where process.startTicks >= startTicks && !found.contains(process.pid)
-            && process.pid != me && !process.kernelThread {
+        for process in snapshot.processes
+        where process.startTicks >= startTicks && !found.contains(process.pid)
+            && process.pid != me && !process.kernelThread
+        {
             guard let n = try? file.read("\(procRoot)/\(process.pid)/environ") else { continue }
             if CommandRunner.holds(cookie, file.buffer, count: n) { found.insert(process.pid) }
         }

@@ -75,9 +75,9 @@ enum FileLocks {
             if colons.count > 2 { return nil }
         }
         guard colons.count == 2,
-              let major = Hex.parse(UnsafeBufferPointer(rebasing: token[0..<colons[0]]), maxDigits: 8), major <= UInt32.max,
-              let minor = Hex.parse(UnsafeBufferPointer(rebasing: token[(colons[0] + 1)..<colons[1]]), maxDigits: 8), minor <= UInt32.max,
-              let inode = Decimal.parse(UnsafeBufferPointer(rebasing: token[(colons[1] + 1)...]))
+            let major = Hex.parse(UnsafeBufferPointer(rebasing: token[0..<colons[0]]), maxDigits: 8), major <= UInt32.max,
+            let minor = Hex.parse(UnsafeBufferPointer(rebasing: token[(colons[0] + 1)..<colons[1]]), maxDigits: 8), minor <= UInt32.max,
+            let inode = Decimal.parse(UnsafeBufferPointer(rebasing: token[(colons[1] + 1)...]))
         else { return nil }
         return FileKey(major: UInt32(major), minor: UInt32(minor), inode: inode)
     }

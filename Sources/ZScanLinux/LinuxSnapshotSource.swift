@@ -123,7 +123,7 @@ public struct LinuxSnapshotSource: SnapshotSource {
         processes.removeAll { process in
             guard process.isZombie else { return false }
             guard let count = try? file.read("\(process.pid)/stat", relativeTo: procFD),
-                  let stat = file.parse(count, { StatParser.parse($0) })
+                let stat = file.parse(count, { StatParser.parse($0) })
             else { return true }
             return stat.state != "Z" || stat.startTicks != process.startTicks
         }
@@ -174,8 +174,10 @@ public struct LinuxSnapshotSource: SnapshotSource {
     /// needed), UDP and any fallback from `ROOT/net`.
     private func readOwnNamespace(netns: UInt64?, listeningOnly: Bool, file: ProcFile) -> [SocketRecord] {
         var sockets: [SocketRecord]
-        if useNetlink, let tcp = NetlinkSocketTable.tcp(
-            states: listeningOnly ? NetlinkSocketTable.listenOnly : NetlinkSocketTable.allStates, netns: netns) {
+        if useNetlink,
+            let tcp = NetlinkSocketTable.tcp(
+                states: listeningOnly ? NetlinkSocketTable.listenOnly : NetlinkSocketTable.allStates, netns: netns)
+        {
             sockets = tcp + (readTables(directory: procRoot + "/net", netns: netns, protos: [.udp, .udp6], file: file) ?? [])
         } else {
             sockets = readTables(directory: procRoot + "/net", netns: netns, file: file) ?? []

@@ -50,8 +50,8 @@ enum NetTableParser {
             if i > start { fields.append(UnsafeBufferPointer(rebasing: line[start..<i])) }
         }
         guard fields.count >= 10,
-              let local = endpoint(fields[1]), let remote = endpoint(fields[2]),
-              let state = Hex.parse(fields[3]), state <= 0xFF, let uid = Decimal.parse(fields[7]), let inode = Decimal.parse(fields[9])
+            let local = endpoint(fields[1]), let remote = endpoint(fields[2]),
+            let state = Hex.parse(fields[3]), state <= 0xFF, let uid = Decimal.parse(fields[7]), let inode = Decimal.parse(fields[9])
         else { return nil }
         return SocketRecord(
             proto: proto, localAddress: local.address, localPort: local.port,
@@ -63,7 +63,7 @@ enum NetTableParser {
     /// `ADDR:PORT` with ADDR 8 (IPv4) or 32 (IPv6) hex digits.
     static func endpoint(_ field: UnsafeBufferPointer<UInt8>) -> (address: String, port: Int)? {
         guard let colon = field.firstIndex(of: UInt8(ascii: ":")),
-              let port = Hex.parse(UnsafeBufferPointer(rebasing: field[(colon + 1)...])), port <= 0xFFFF
+            let port = Hex.parse(UnsafeBufferPointer(rebasing: field[(colon + 1)...])), port <= 0xFFFF
         else { return nil }
         let addressHex = UnsafeBufferPointer(rebasing: field[0..<colon])
         guard addressHex.count == 8 || addressHex.count == 32 else { return nil }

@@ -23,11 +23,12 @@ enum NetlinkSocketTable {
                 let ipv6 = family == AF_INET6
                 let local = withUnsafeBytes(of: &entry.local_address) { AddressText.format(networkOrder: $0.baseAddress!, ipv6: ipv6) }
                 let remote = withUnsafeBytes(of: &entry.remote_address) { AddressText.format(networkOrder: $0.baseAddress!, ipv6: ipv6) }
-                sockets.append(SocketRecord(
-                    proto: proto, localAddress: local, localPort: Int(entry.local_port),
-                    remoteAddress: remote, remotePort: Int(entry.remote_port),
-                    state: NetTableParser.stateName(Int(entry.state), proto: proto),
-                    inode: entry.inode, uid: entry.uid, netns: netns))
+                sockets.append(
+                    SocketRecord(
+                        proto: proto, localAddress: local, localPort: Int(entry.local_port),
+                        remoteAddress: remote, remotePort: Int(entry.remote_port),
+                        state: NetTableParser.stateName(Int(entry.state), proto: proto),
+                        inode: entry.inode, uid: entry.uid, netns: netns))
             }
         }
         return sockets

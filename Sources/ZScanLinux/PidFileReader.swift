@@ -63,10 +63,11 @@ public struct PidFileReader: Sendable {
                 PidFileReader.parsePid(UnsafeBufferPointer(rebasing: $0[0..<contents.count]), complete: contents.complete)
             }
             let process = pid.flatMap { snapshot.process(pid: $0) }
-            records.append(PidFileRecord(
-                path: match.path, pid: pid, exists: true, alive: process != nil,
-                reused: process.map { $0.startedAt > contents.modified + PidFileReader.startSlack } ?? false,
-                age: ((now - contents.modified) * 100).rounded() / 100))
+            records.append(
+                PidFileRecord(
+                    path: match.path, pid: pid, exists: true, alive: process != nil,
+                    reused: process.map { $0.startedAt > contents.modified + PidFileReader.startSlack } ?? false,
+                    age: ((now - contents.modified) * 100).rounded() / 100))
             keys.append(contents.key)
         }
 
@@ -128,7 +129,7 @@ public struct PidFileReader: Sendable {
         if end == bytes.count && !complete { return nil }
         while end > start && isSpace(bytes[end - 1]) { end -= 1 }
         guard let value = Decimal.parse(UnsafeBufferPointer(rebasing: bytes[start..<end])),
-              value >= 1, value <= UInt64(Int32.max)
+            value >= 1, value <= UInt64(Int32.max)
         else { return nil }
         return Int32(value)
     }

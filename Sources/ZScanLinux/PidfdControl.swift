@@ -15,7 +15,7 @@ public struct PidfdControl: ProcessControl {
     private func stat(_ pid: Int32) -> (startTicks: UInt64, state: String)? {
         let file = ProcFile(capacity: 1024)
         guard let n = try? file.read("\(procRoot)/\(pid)/stat"),
-              let fields = file.parse(n, { StatParser.parse($0) })
+            let fields = file.parse(n, { StatParser.parse($0) })
         else { return nil }
         return (fields.startTicks, fields.state)
     }

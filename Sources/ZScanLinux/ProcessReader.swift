@@ -55,7 +55,7 @@ final class ProcessReader {
         }
 
         guard let count = try? file.read("stat", relativeTo: dirfd),
-              let stat = file.parse(count, { StatParser.parse($0) })
+            let stat = file.parse(count, { StatParser.parse($0) })
         else {
             counters.vanished += 1
             return nil
@@ -224,7 +224,7 @@ final class ProcessReader {
     /// when every socket it holds is in that table.
     private func otherNamespace(of descriptors: Descriptors, dirfd: Int32) -> UInt64? {
         guard descriptors.inodes.contains(where: { !ownNamespaceSockets.contains($0) }),
-              let n = try? file.readLink("ns/net", relativeTo: dirfd)
+            let n = try? file.readLink("ns/net", relativeTo: dirfd)
         else { return nil }
         return NamespaceLink.inode(file.buffer, count: n)
     }
@@ -241,7 +241,7 @@ enum CgroupParser {
             while lineEnd < bytes.count && bytes[lineEnd] != 0x0A { lineEnd += 1 }
             defer { lineStart = lineEnd + 1 }
             guard let colon1 = (lineStart..<lineEnd).first(where: { bytes[$0] == UInt8(ascii: ":") }),
-                  let colon2 = ((colon1 + 1)..<lineEnd).first(where: { bytes[$0] == UInt8(ascii: ":") })
+                let colon2 = ((colon1 + 1)..<lineEnd).first(where: { bytes[$0] == UInt8(ascii: ":") })
             else { continue }
             let path = (colon2 + 1)..<lineEnd
             if colon1 == lineStart + 1 && bytes[lineStart] == UInt8(ascii: "0") && colon2 == colon1 + 1 {
@@ -274,7 +274,7 @@ enum EnvironParser {
 enum NamespaceLink {
     static func inode(_ buffer: [UInt8], count: Int) -> UInt64? {
         guard let open = buffer[0..<count].firstIndex(of: UInt8(ascii: "[")),
-              let close = buffer[0..<count].lastIndex(of: UInt8(ascii: "]")), close > open + 1
+            let close = buffer[0..<count].lastIndex(of: UInt8(ascii: "]")), close > open + 1
         else { return nil }
         return buffer.withUnsafeBufferPointer { Decimal.parse(UnsafeBufferPointer(rebasing: $0[(open + 1)..<close])) }
     }

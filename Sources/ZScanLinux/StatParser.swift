@@ -25,7 +25,7 @@ enum StatParser {
     /// Parses the content of a stat file; nil if it is not the kernel's format.
     static func parse(_ bytes: UnsafeBufferPointer<UInt8>) -> StatFields? {
         guard let open = bytes.firstIndex(of: UInt8(ascii: "(")),
-              let close = bytes.lastIndex(of: UInt8(ascii: ")")), close > open
+            let close = bytes.lastIndex(of: UInt8(ascii: ")")), close > open
         else { return nil }
         let name = String(decoding: UnsafeBufferPointer(rebasing: bytes[(open + 1)..<close]), as: UTF8.self)
         // Fields from 3 (state) on, separated by single spaces.
@@ -52,8 +52,8 @@ enum StatParser {
             return Decimal.parse(f).flatMap(Int64.init(exactly:))
         }
         guard let ppid = signed(4), let pgid = signed(5), let sid = signed(6), let tty = signed(7),
-              let flags = unsigned(9), let utime = unsigned(14), let stime = unsigned(15),
-              let threads = signed(20), let start = unsigned(22), let rss = signed(24)
+            let flags = unsigned(9), let utime = unsigned(14), let stime = unsigned(15),
+            let threads = signed(20), let start = unsigned(22), let rss = signed(24)
         else { return nil }
         return StatFields(
             name: name, state: String(UnicodeScalar(fields[0][0])), ppid: Int32(truncatingIfNeeded: ppid),

@@ -10,4 +10,3 @@ public enum Terminal {
         return columns > 0 ? Int(columns) : 80
     }
 }
-

@@ -16,11 +16,13 @@ enum WorkerPool {
         for worker in 1..<count {
             let box = Unmanaged.passRetained(Job(worker: worker, body: body)).toOpaque()
             var thread = pthread_t()
-            let rc = pthread_create(&thread, nil, { raw in
-                let job = Unmanaged<Job>.fromOpaque(raw!).takeRetainedValue()
-                job.body(job.worker)
-                return nil
-            }, box)
+            let rc = pthread_create(
+                &thread, nil,
+                { raw in
+                    let job = Unmanaged<Job>.fromOpaque(raw!).takeRetainedValue()
+                    job.body(job.worker)
+                    return nil
+                }, box)
             if rc == 0 {
                 threads.append(thread)
             } else {

@@ -16,8 +16,9 @@ struct Context {
     static func makeForHandle(ignoreTerm: Bool = false) throws(FixtureError) -> Context {
         let devNull = open("/dev/null", O_RDWR | O_CLOEXEC)
         guard devNull >= 0 else { throw .system("open /dev/null") }
-        return Context(lifeline: try .make(), report: try .make(), devNull: devNull, isHandle: true,
-                       ignoreTerm: ignoreTerm)
+        return Context(
+            lifeline: try .make(), report: try .make(), devNull: devNull, isHandle: true,
+            ignoreTerm: ignoreTerm)
     }
 
     /// Forks. The child resets its signal state, drops what only the handle may hold, and runs

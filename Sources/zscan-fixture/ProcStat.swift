@@ -29,10 +29,10 @@ struct ProcStat {
         let fields = bytes[(close + 1)...].split(separator: UInt8(ascii: " "))
         // fields[0] is field 3 (state); field N is fields[N - 3].
         guard fields.count > 19, let state = fields[0].first,
-              let ppid = pid_t(String(decoding: fields[1], as: UTF8.self)),
-              let group = pid_t(String(decoding: fields[2], as: UTF8.self)),
-              let session = pid_t(String(decoding: fields[3], as: UTF8.self)),
-              let start = UInt64(String(decoding: fields[19], as: UTF8.self))
+            let ppid = pid_t(String(decoding: fields[1], as: UTF8.self)),
+            let group = pid_t(String(decoding: fields[2], as: UTF8.self)),
+            let session = pid_t(String(decoding: fields[3], as: UTF8.self)),
+            let start = UInt64(String(decoding: fields[19], as: UTF8.self))
         else { return nil }
         self.state = state
         self.ppid = ppid

@@ -77,8 +77,10 @@ final class Tracker {
             }
             entries[index].stopped = true
             for child in ProcStat.children(of: parent) {
-                entries.append(Entry(pid: child.pid, level: entries[index].level + 1, direct: false,
-                                     startTime: child.startTime, stopped: false))
+                entries.append(
+                    Entry(
+                        pid: child.pid, level: entries[index].level + 1, direct: false,
+                        startTime: child.startTime, stopped: false))
             }
         }
     }

@@ -19,10 +19,11 @@ selectedTarget = target
 // libFuzzer reads argv[0] and its own options; the target's name is taken out.
 var argv: [UnsafeMutablePointer<CChar>?] = ([arguments[0]] + arguments.dropFirst(2)).map { strdup($0) } + [nil]
 var argc = Int32(arguments.count - 1)
-exit(argv.withUnsafeMutableBufferPointer { buffer -> Int32 in
-    var pointer: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = buffer.baseAddress
-    return LLVMFuzzerRunDriver(&argc, &pointer) { data, size in fuzzOneInput(data, size) }
-})
+exit(
+    argv.withUnsafeMutableBufferPointer { buffer -> Int32 in
+        var pointer: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = buffer.baseAddress
+        return LLVMFuzzerRunDriver(&argc, &pointer) { data, size in fuzzOneInput(data, size) }
+    })
 #else
 var inputs = 0
 for path in arguments.dropFirst(2) {

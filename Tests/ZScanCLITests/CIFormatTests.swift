@@ -38,11 +38,12 @@ final class CIFormatTests: XCTestCase {
 
     /// Skips the test when a checking tool is missing (.ci/run installs them all).
     func require(_ tool: Tool) throws {
-        let (available, install): (Bool, String) = switch tool {
-        case .xmllint: (ReportTools.xmllint != nil, "apt-get install libxml2-utils")
-        case .junitparser: (ReportTools.hasPython("junitparser"), "pip install junitparser")
-        case .prometheusClient: (ReportTools.hasPython("prometheus_client"), "pip install prometheus_client")
-        }
+        let (available, install): (Bool, String) =
+            switch tool {
+            case .xmllint: (ReportTools.xmllint != nil, "apt-get install libxml2-utils")
+            case .junitparser: (ReportTools.hasPython("junitparser"), "pip install junitparser")
+            case .prometheusClient: (ReportTools.hasPython("prometheus_client"), "pip install prometheus_client")
+            }
         if !available { throw XCTSkip("\(tool) is not installed (\(install); .ci/run does)") }
     }
 
@@ -172,8 +173,9 @@ final class CIFormatTests: XCTestCase {
         // Rule files allow only snake_case ids; a result built in code tries what the format must survive.
         let hostile = "a\"b\\c\nd}e,f=g"
         let rule = RuleSummary(id: hostile, title: "t", severity: .warning, tags: [], subject: "process", action: .none)
-        let result = ScanResult(host: HostInfo(), startedAt: 1_700_000_000, durationMs: 2, scope: ScanScope(processes: 1, sockets: 0),
-                                rules: [rule], findings: [], failing: [])
+        let result = ScanResult(
+            host: HostInfo(), startedAt: 1_700_000_000, durationMs: 2, scope: ScanScope(processes: 1, sockets: 0),
+            rules: [rule], findings: [], failing: [])
         let metrics = file("hostile.prom")
         try ScanPrometheusReport(result: result).render().write(toFile: metrics, atomically: true, encoding: .utf8)
         XCTAssertEqual(try Self.families(metrics)["zscan_findings"]?.first?.labels, ["rule": hostile, "severity": "warning"])
@@ -211,15 +213,17 @@ final class CIFormatTests: XCTestCase {
         let earlier = "# Earlier step\n\nsomething another step wrote\n"
         try earlier.write(toFile: summary, atomically: true, encoding: .utf8)
         // No --format: GITHUB_ACTIONS=true makes github the default.
-        let run = try zscan(["--only", "zombie", "--where", "ppid == \(fixture.pid)"],
-                            environment: ["GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": summary])
+        let run = try zscan(
+            ["--only", "zombie", "--where", "ppid == \(fixture.pid)"],
+            environment: ["GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": summary])
         XCTAssertEqual(run.status, 1)
         let lines = run.stdout.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         let errors = lines.filter { $0.hasPrefix("::error title=zscan zombie::") }
         XCTAssertEqual(errors.count, 10, run.stdout)
         XCTAssertEqual(lines.filter { $0.hasPrefix("::") }.count, 11)
-        XCTAssertEqual(lines.filter { $0.hasPrefix("::") }.last,
-                       "::notice title=zscan::2 more findings not shown as annotations (see the job summary / report)")
+        XCTAssertEqual(
+            lines.filter { $0.hasPrefix("::") }.last,
+            "::notice title=zscan::2 more findings not shown as annotations (see the job summary / report)")
         for line in errors {
             XCTAssertTrue(line.contains(Self.hostileNameShown.replacingOccurrences(of: "%", with: "%25") + " ("), line)
         }
@@ -297,8 +301,10 @@ final class CIFormatTests: XCTestCase {
         defer { fixture.stop() }
         let listener = fixture.int("listener")!
         // --where reads command lines, so they are in every report.
-        let narrow = ["--only", "port_held_by_stopped,stopped_process", "--port", String(fixture.int("port")!),
-                      "--where", "cmdline contains '\(fixture.marker)'"]
+        let narrow = [
+            "--only", "port_held_by_stopped,stopped_process", "--port", String(fixture.int("port")!),
+            "--where", "cmdline contains '\(fixture.marker)'",
+        ]
         let json = try Self.json(try zscan(narrow + ["--format", "json"]).stdout)
         let findings = try XCTUnwrap(json["findings"] as? [[String: Any]])
         XCTAssertEqual(findings.map { $0["rule"] as! String }.sorted(), ["port_held_by_stopped", "stopped_process"])

@@ -22,7 +22,8 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(version.stdout, "zscan \(ToolInfo.version)\n")
         XCTAssertEqual(version.status, 0)
         let unknown = try zscan("frobnicate")
-        XCTAssertEqual(unknown.stderr, "Error: Unknown subcommand 'frobnicate'\nUsage: zscan [<subcommand>] [<options>]\n  See 'zscan --help' for more information.\n")
+        XCTAssertEqual(
+            unknown.stderr, "Error: Unknown subcommand 'frobnicate'\nUsage: zscan [<subcommand>] [<options>]\n  See 'zscan --help' for more information.\n")
         XCTAssertEqual(unknown.stdout, "")
         XCTAssertEqual(unknown.status, 2)
     }

@@ -14,7 +14,8 @@ extension CleanupCommandTests {
     }
 
     func testTermIgnoringEscaperIsFollowedIntoItsProcessGroupAndNothingElseIsTouched() throws {
-        try sandbox.run("""
+        try sandbox.run(
+            """
             start esc escaper --own-group --interval-ms 10 --ignore-term
             start other tree --depth 2 --width 2
             target=$(field esc escaper)
@@ -39,7 +40,9 @@ extension CleanupCommandTests {
         let report = sandbox.report("cleanup")
         try assertValid("cleanup")
         XCTAssertEqual(report.outcome(of: escaper), "killed", "it ignores SIGTERM")
-        let followed = report.actions.filter { $0.steps.contains { $0.hasPrefix("left the tree (parent ") && $0.hasSuffix("found in its process group \(escaper)") } }
+        let followed = report.actions.filter {
+            $0.steps.contains { $0.hasPrefix("left the tree (parent ") && $0.hasSuffix("found in its process group \(escaper)") }
+        }
         XCTAssertGreaterThanOrEqual(followed.count, escaped.count, "the escaped grandchildren were not followed: \(report.actions.map(\.steps))")
         XCTAssertTrue(report.actions.allSatisfy { ["killed", "already_gone"].contains($0.outcome) }, "\(report.actions.map(\.outcome))")
         let missed = escaped.filter { !ended($0, in: "after") }
@@ -56,8 +59,9 @@ extension CleanupCommandTests {
                 XCTAssertEqual(now.start, row.start, "pid \(pid) (\(row.args.prefix(80))) is another process now")
                 XCTAssertFalse(now.stat.hasPrefix("T"), "pid \(pid) (\(row.args.prefix(80))) was stopped")
             } else {
-                XCTAssertFalse(CleanupSandbox.isolated || bystanderTree.contains(pid) || pid == handle,
-                               "pid \(pid) (\(row.args.prefix(80))) is gone")
+                XCTAssertFalse(
+                    CleanupSandbox.isolated || bystanderTree.contains(pid) || pid == handle,
+                    "pid \(pid) (\(row.args.prefix(80))) is gone")
             }
         }
     }

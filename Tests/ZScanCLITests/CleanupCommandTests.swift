@@ -34,7 +34,8 @@ final class CleanupCommandTests: XCTestCase {
     }
 
     func testTermIgnoringDevServerIsKilledAndItsPortFreed() throws {
-        try sandbox.run("""
+        try sandbox.run(
+            """
             start server orphan --listen 0 --ignore-term --argv "python3 -m uvicorn app:app"
             zscan --cleanup --grace 1s --format json > cleanup.json; echo $? > status
             ss -ltnH "sport = :$(field server port)" > held
@@ -55,7 +56,8 @@ final class CleanupCommandTests: XCTestCase {
     }
 
     func testStoppedListenerIsEndedAndPortNamedIsVerifiedFree() throws {
-        let result = try sandbox.run("""
+        let result = try sandbox.run(
+            """
             start app stopped-listener
             port=$(field app port)
             zscan --cleanup --port "$port" --grace 1s --format json > cleanup.json; echo $? > status
@@ -73,7 +75,8 @@ final class CleanupCommandTests: XCTestCase {
     }
 
     func testPortStillHeldByAHealthyListenerIsNamedAndFails() throws {
-        try sandbox.run("""
+        try sandbox.run(
+            """
             start web listen
             zscan --cleanup --port "$(sed -n 's/.*"ports":\\[\\([0-9]*\\).*/\\1/p' web.json)" --grace 1s --format json > cleanup.json; echo $? > status
             stop web
@@ -100,7 +103,8 @@ final class CleanupCommandTests: XCTestCase {
     }
 
     func testForkingTreeIsEndedWhole() throws {
-        try sandbox.run("""
+        try sandbox.run(
+            """
             start tree forker --interval-ms 3
             target=$(field tree forker)
             \(treeRule(id: "test_forker"))
@@ -127,7 +131,8 @@ final class CleanupCommandTests: XCTestCase {
     }
 
     func testTermIgnoringForkerIsFollowedThroughTheGracePeriod() throws {
-        try sandbox.run("""
+        try sandbox.run(
+            """
             start tree forker --interval-ms 5 --ignore-term
             target=$(field tree forker)
             \(treeRule(id: "test_forker"))
@@ -140,14 +145,16 @@ final class CleanupCommandTests: XCTestCase {
         let report = sandbox.report("cleanup")
         XCTAssertEqual(report.outcome(of: forker), "killed")
         try assertValid("cleanup")
-        XCTAssertTrue(report.actions.contains { $0.steps.contains("forked during the grace period") },
-                      "children forked while the forker ignored SIGTERM were not followed")
+        XCTAssertTrue(
+            report.actions.contains { $0.steps.contains("forked during the grace period") },
+            "children forked while the forker ignored SIGTERM were not followed")
         XCTAssertTrue(report.actions.allSatisfy { $0.outcome == "killed" || $0.outcome == "already_gone" }, "\(report.actions.map(\.outcome))")
         XCTAssertEqual(survivors("after", except: [handle]).map(\.pid), [])
     }
 
     func testZombiesOfAnOrphanedParentAreReapedByInitOnceTheParentEnds() throws {
-        try sandbox.run("""
+        try sandbox.run(
+            """
             start parent orphan --zombies 3
             zscan --cleanup --grace 1s --format json > cleanup.json; echo $? > status
             processes after
@@ -170,7 +177,8 @@ final class CleanupCommandTests: XCTestCase {
     }
 
     func testDryRunChangesNothing() throws {
-        try sandbox.run("""
+        try sandbox.run(
+            """
             start server orphan --listen 0 --zombies 2 --argv "python3 -m uvicorn app:app"
             processes before
             zscan --dry-run --format json > plan.json; echo $? > status
@@ -198,7 +206,8 @@ final class CleanupCommandTests: XCTestCase {
     }
 
     func testGuardsProtectAncestorsInitProtectedAndOtherUsersProcesses() throws {
-        try sandbox.run("""
+        try sandbox.run(
+            """
             start kept orphan --argv "keepme-$MARKER"
             cat > rules.json5 <<EOF
             { format_version: 1, rules: [{ id: "test_guard", title: "anything", severity: "error", tags: ["leak"],
@@ -233,7 +242,8 @@ final class CleanupCommandTests: XCTestCase {
         guard getuid() == 0, FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv") else {
             throw XCTSkip("needs root and setpriv to start a process as another user")
         }
-        try sandbox.run("""
+        try sandbox.run(
+            """
             setpriv --reuid 65534 --regid 65534 --clear-groups "$FIXTURE" orphan --marker "$MARKER" --ttl 60 > foreign.json &
             foreign_handle=$!
             until grep -q '}' foreign.json 2>/dev/null; do sleep 0.01; done
@@ -266,7 +276,8 @@ final class CleanupCommandTests: XCTestCase {
             XCTAssertEqual(kthreadd.outcome, "protected")
             XCTAssertEqual(kthreadd.reason, "a kernel thread")
         } else if FileManager.default.fileExists(atPath: "/proc/2/comm"),
-                  (try? String(contentsOfFile: "/proc/2/comm", encoding: .utf8)) == "kthreadd\n" {
+            (try? String(contentsOfFile: "/proc/2/comm", encoding: .utf8)) == "kthreadd\n"
+        {
             XCTFail("kthreadd is visible but was not planned: \(report.actions)")
         }
     }
@@ -284,8 +295,11 @@ final class CleanupCommandTests: XCTestCase {
         let live = sandbox.directory.appendingPathComponent("live.pid").path
         try "\(finished.processIdentifier)\n".write(toFile: stale, atomically: true, encoding: .utf8)
         try "\(fixture.pid)\n".write(toFile: live, atomically: true, encoding: .utf8)
-        let result = try runCapturing(Products.path("zscan"), [
-            "--only", "stale_pidfile", "--pidfiles", sandbox.directory.path + "/*.pid", "--cleanup", "--format", "json"])
+        let result = try runCapturing(
+            Products.path("zscan"),
+            [
+                "--only", "stale_pidfile", "--pidfiles", sandbox.directory.path + "/*.pid", "--cleanup", "--format", "json",
+            ])
         let report = CleanupReport(json: try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any] ?? [:])
         XCTAssertEqual(report.actions.map(\.path), [stale])
         XCTAssertEqual(report.actions.first?.outcome, "removed")
@@ -303,9 +317,12 @@ final class CleanupCommandTests: XCTestCase {
         let bystander = try FixtureProcess(["orphan"])
         defer { bystander.stop() }
         let before = try processIdentities()
-        let result = try runCapturing(Products.path("zscan"), [
-            "--config", sandbox.directory.appendingPathComponent("config.json5").path,
-            "--pattern", planted.marker, "--cleanup", "--grace", "1s", "--format", "json"])
+        let result = try runCapturing(
+            Products.path("zscan"),
+            [
+                "--config", sandbox.directory.appendingPathComponent("config.json5").path,
+                "--pattern", planted.marker, "--cleanup", "--grace", "1s", "--format", "json",
+            ])
         let after = try processIdentities()
         let report = CleanupReport(json: try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any] ?? [:])
         let orphan = try XCTUnwrap(planted.int("orphan"))
@@ -324,7 +341,7 @@ final class CleanupCommandTests: XCTestCase {
         var out: [Int32: String] = [:]
         for entry in try FileManager.default.contentsOfDirectory(atPath: "/proc") {
             guard let pid = Int32(entry), let stat = try? String(contentsOfFile: "/proc/\(entry)/stat", encoding: .utf8),
-                  let close = stat.lastIndex(of: ")")
+                let close = stat.lastIndex(of: ")")
             else { continue }
             let fields = stat[stat.index(after: close)...].split(separator: " ")
             if fields.count > 19 { out[pid] = String(fields[19]) }

@@ -18,7 +18,8 @@ struct CleanupSandbox {
     static let isolated: Bool = {
         // ZSCAN_TEST_NO_UNSHARE=1 tries the marker-scoped fallback where namespaces work.
         guard ProcessInfo.processInfo.environment["ZSCAN_TEST_NO_UNSHARE"] == nil,
-              FileManager.default.isExecutableFile(atPath: "/usr/bin/unshare") else { return false }
+            FileManager.default.isExecutableFile(atPath: "/usr/bin/unshare")
+        else { return false }
         let out = try? runCapturing("/usr/bin/unshare", ["--pid", "--fork", "--mount-proc", "/bin/sh", "-c", "echo $$"])
         return out?.status == 0 && out?.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "1"
     }()
@@ -110,8 +111,9 @@ struct CleanupSandbox {
             let words = line.split(separator: " ", omittingEmptySubsequences: true)
             // pid, stat, then lstart's five words (e.g. "Sat Nov 21 10:00:00 2026"), then args.
             guard words.count >= 7, let pid = Int32(words[0]) else { continue }
-            rows[pid] = ProcessRow(pid: pid, stat: String(words[1]), start: words[2...6].joined(separator: " "),
-                                   args: words.dropFirst(7).joined(separator: " "))
+            rows[pid] = ProcessRow(
+                pid: pid, stat: String(words[1]), start: words[2...6].joined(separator: " "),
+                args: words.dropFirst(7).joined(separator: " "))
         }
         return rows
     }
@@ -142,9 +144,10 @@ struct CleanupReport {
 
     var actions: [Action] {
         (json["actions"] as? [[String: Any]] ?? []).map { a in
-            Action(rule: a["rule"] as? String ?? "", action: a["action"] as? String ?? "", outcome: a["outcome"] as? String ?? "",
-                   steps: a["steps"] as? [String] ?? [], reason: a["reason"] as? String,
-                   pid: ((a["process"] as? [String: Any])?["pid"] as? Int).map(Int32.init), path: a["path"] as? String)
+            Action(
+                rule: a["rule"] as? String ?? "", action: a["action"] as? String ?? "", outcome: a["outcome"] as? String ?? "",
+                steps: a["steps"] as? [String] ?? [], reason: a["reason"] as? String,
+                pid: ((a["process"] as? [String: Any])?["pid"] as? Int).map(Int32.init), path: a["path"] as? String)
         }
     }
 

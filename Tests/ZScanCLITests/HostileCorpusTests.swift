@@ -32,10 +32,12 @@ final class HostileCorpusTests: XCTestCase {
         for (index, text) in texts.enumerated() {
             let stopped = 100 + index, zombie = 300 + index, inode = 9000 + index, port = 20000 + index
             let arguments = HostileCorpus.commandLine(text)
-            try tree.addProcess(pid: stopped, ppid: 1, comm: text.bytes, state: "T",
-                                cmdline: arguments.flatMap { $0 + [0] }, sockets: [UInt64(inode)])
+            try tree.addProcess(
+                pid: stopped, ppid: 1, comm: text.bytes, state: "T",
+                cmdline: arguments.flatMap { $0 + [0] }, sockets: [UInt64(inode)])
             try tree.addProcess(pid: zombie, ppid: stopped, pgid: stopped, comm: text.bytes, state: "Z", otherFds: 0)
-            table += "   \(index): 0100007F:\(String(format: "%04X", port)) 00000000:0000 0A 00000000:00000000 00:00000000 00000000  1000        0 \(inode) 1 0000000000000000 100 0 0 10 0\n"
+            table +=
+                "   \(index): 0100007F:\(String(format: "%04X", port)) 00000000:0000 0A 00000000:00000000 00:00000000 00000000  1000        0 \(inode) 1 0000000000000000 100 0 0 10 0\n"
             expected[Int32(stopped)] = (text.decoded, HostileCorpus.shownCommandLine(arguments))
             expected[Int32(zombie)] = (text.decoded, "")
         }
@@ -80,7 +82,8 @@ final class HostileCorpusTests: XCTestCase {
             let arguments = HostileCorpus.commandLine(text)
             // Hex doubles the size, past the kernel's 128 KiB per argument: the 100 KB text, valid
             // UTF-8, goes as it is.
-            let argv = text.bytes.count > 60_000
+            let argv =
+                text.bytes.count > 60_000
                 ? ["--argv", HostileCorpus.shownCommandLine(arguments)]
                 : ["--argv-hex", arguments.map { HostileText("", bytes: $0).hex }.joined(separator: "20")]
             let comm = HostileText("", bytes: text.comm)
@@ -91,8 +94,11 @@ final class HostileCorpusTests: XCTestCase {
             expected[listener] = (comm.decoded, HostileCorpus.shownCommandLine(arguments))
         }
         // The fixture's own arguments follow the fake words; what was set must lead the command line.
-        let scan = ["--only", "stopped_process,port_held_by_stopped", "--where", "cmdline contains '\(marker)'",
-                    "--fail-on", "any"] + ports.flatMap { ["--port", $0] }
+        let scan =
+            [
+                "--only", "stopped_process,port_held_by_stopped", "--where", "cmdline contains '\(marker)'",
+                "--fail-on", "any",
+            ] + ports.flatMap { ["--port", $0] }
         let findings = try checkEveryFormat(scan, expected: expected, cmdlineIsPrefix: true)
         XCTAssertEqual(findings["stopped_process"], expected.count)
         XCTAssertEqual(findings["port_held_by_stopped"], expected.count)
@@ -114,8 +120,9 @@ final class HostileCorpusTests: XCTestCase {
             let want = try XCTUnwrap(expected[pid], "a finding about pid \(pid), not planted")
             XCTAssertEqual(process["name"] as? String, want.name, "JSON name of pid \(pid)")
             let cmdline = process["cmdline"] as? String ?? ""
-            XCTAssertTrue(cmdlineIsPrefix ? cmdline.hasPrefix(want.cmdline + " ") : cmdline == want.cmdline,
-                          "JSON command line of pid \(pid): \(cmdline.debugDescription.prefix(300))")
+            XCTAssertTrue(
+                cmdlineIsPrefix ? cmdline.hasPrefix(want.cmdline + " ") : cmdline == want.cmdline,
+                "JSON command line of pid \(pid): \(cmdline.debugDescription.prefix(300))")
         }
         // One check per format of `ScanReporters.all`: a format without one fails here.
         var checks: [String: () throws -> Void] = [:]
@@ -147,12 +154,14 @@ final class HostileCorpusTests: XCTestCase {
             try self.assertNoControls(github, "github")
             let commands = github.stdout.split(separator: "\n").filter { $0.hasPrefix("::") }
             for command in commands {
-                XCTAssertNotNil(command.wholeMatch(of: /::(error|warning|notice)( title=[^:\n]*)?::[^\n]*/), "a forged workflow command: \(command.prefix(200))")
+                XCTAssertNotNil(
+                    command.wholeMatch(of: /::(error|warning|notice)( title=[^:\n]*)?::[^\n]*/), "a forged workflow command: \(command.prefix(200))")
             }
             // One annotation per finding, at most 10 of each severity, then one notice counting the rest.
             let severities = Dictionary(grouping: findings) { $0["severity"] as? String ?? "?" }.mapValues(\.count)
             let overflow = severities.values.contains { $0 > 10 }
-            let annotations = min(severities["error"] ?? 0, 10) + min(severities["warning"] ?? 0, 10)
+            let annotations =
+                min(severities["error"] ?? 0, 10) + min(severities["warning"] ?? 0, 10)
                 + min(severities["info"] ?? 0, overflow ? 9 : 10) + (overflow ? 1 : 0)
             XCTAssertEqual(commands.count, annotations, "\(severities)")
         }

@@ -29,7 +29,9 @@ final class RuleFileAbuseTests: XCTestCase {
 
     /// A rule file with one rule whose condition is `when`.
     func oneRule(_ name: String, when: String, macros: String = "") throws -> String {
-        try write(name, """
+        try write(
+            name,
+            """
             { format_version: 1, macros: { \(macros) },
               rules: [{ id: "abuse", title: "abuse", severity: "warning", tags: ["abuse"], when: "\(when)", message: "{name}" }] }
             """)
@@ -41,15 +43,19 @@ final class RuleFileAbuseTests: XCTestCase {
 
     /// Refused: exit 2 quickly, the first line `PATH:LINE:COL: error: MESSAGE [CODE]` (mentioning
     /// `mentioning`, where the wording is the point), then a caret line.
-    func assertRefused(_ path: String, _ code: DiagnosticCode, mentioning message: String = "", seconds: Double = 20,
-                       file: StaticString = #filePath, line: UInt = #line) throws {
+    func assertRefused(
+        _ path: String, _ code: DiagnosticCode, mentioning message: String = "", seconds: Double = 20,
+        file: StaticString = #filePath, line: UInt = #line
+    ) throws {
         let run = try measured(["rules", "check", "--rules", path])
         XCTAssertEqual(run.result.status, 2, "\(run.result.stderr.prefix(500))", file: file, line: line)
         XCTAssertLessThan(run.seconds, seconds * Sanitizers.slowdown, file: file, line: line)
         let lines = run.result.stderr.split(separator: "\n", omittingEmptySubsequences: false)
         let first = String(lines.first ?? "")
         XCTAssertNotNil(first.wholeMatch(of: /.+:[0-9]+:[0-9]+: error: .+/), first, file: file, line: line)
-        XCTAssertTrue(first.hasPrefix(path + ":") && first.hasSuffix(" [\(code.rawValue)]") && (message.isEmpty || first.contains(message)), first, file: file, line: line)
+        XCTAssertTrue(
+            first.hasPrefix(path + ":") && first.hasSuffix(" [\(code.rawValue)]") && (message.isEmpty || first.contains(message)), first, file: file, line: line
+        )
         XCTAssertTrue(lines.count > 2 && lines[2].trimmingCharacters(in: .whitespaces) == "^", "\(lines.prefix(3))", file: file, line: line)
     }
 
@@ -98,22 +104,28 @@ final class RuleFileAbuseTests: XCTestCase {
 
     func testDeepNestingIsRefusedWithoutExhaustingTheStack() throws {
         let depth = 100_000
-        try assertRefused(try oneRule("parens.json5", when: String(repeating: "(", count: depth) + "pid == 1" + String(repeating: ")", count: depth)),
-                          .conditionTooComplex)
-        try assertRefused(try oneRule("nots.json5", when: String(repeating: "!", count: depth) + "kernel_thread"),
-                          .conditionTooComplex)
-        try assertRefused(try oneRule("lists.json5", when: "pid in " + String(repeating: "[", count: depth)),
-                          .conditionTooComplex)
-        try assertRefused(try write("json.json5", "{ format_version: 1, rules: " + String(repeating: "[", count: depth) + String(repeating: "]", count: depth) + " }"),
-                          .json5Syntax)
+        try assertRefused(
+            try oneRule("parens.json5", when: String(repeating: "(", count: depth) + "pid == 1" + String(repeating: ")", count: depth)),
+            .conditionTooComplex)
+        try assertRefused(
+            try oneRule("nots.json5", when: String(repeating: "!", count: depth) + "kernel_thread"),
+            .conditionTooComplex)
+        try assertRefused(
+            try oneRule("lists.json5", when: "pid in " + String(repeating: "[", count: depth)),
+            .conditionTooComplex)
+        try assertRefused(
+            try write("json.json5", "{ format_version: 1, rules: " + String(repeating: "[", count: depth) + String(repeating: "]", count: depth) + " }"),
+            .json5Syntax)
     }
 
     func testLongChainsAreRefusedNotOverflowed() throws {
         // Left-deep trees as tall as they are long: 30 000 operands once crashed the checker.
-        try assertRefused(try oneRule("or.json5", when: (1...30_000).map { "pid == \($0)" }.joined(separator: " || ")),
-                          .conditionTooComplex, mentioning: "(write a long list of values as 'pid in [1, 2, 3]')")
-        try assertRefused(try oneRule("and.json5", when: (1...30_000).map { "name != 'n\($0)'" }.joined(separator: " && ")),
-                          .conditionTooComplex)
+        try assertRefused(
+            try oneRule("or.json5", when: (1...30_000).map { "pid == \($0)" }.joined(separator: " || ")),
+            .conditionTooComplex, mentioning: "(write a long list of values as 'pid in [1, 2, 3]')")
+        try assertRefused(
+            try oneRule("and.json5", when: (1...30_000).map { "name != 'n\($0)'" }.joined(separator: " && ")),
+            .conditionTooComplex)
         // The advice works: the same 30 000 values as a list load.
         let list = try oneRule("list.json5", when: "pid in [" + (1...30_000).map(String.init).joined(separator: ", ") + "]")
         let run = try measured(["rules", "check", "--rules", list])
@@ -124,11 +136,13 @@ final class RuleFileAbuseTests: XCTestCase {
     func testMacrosThatExplodeOrChainAreRefused() throws {
         // m_n = m_(n-1) || m_(n-1): 2^59 terms if expanded ("billion laughs").
         let laughs = ["m0: \"pid == 1\""] + (1..<60).map { "m\($0): \"m\($0 - 1) || m\($0 - 1)\"" }
-        try assertRefused(try oneRule("laughs.json5", when: "m59", macros: laughs.joined(separator: ", ")),
-                          .conditionTooComplex)
+        try assertRefused(
+            try oneRule("laughs.json5", when: "m59", macros: laughs.joined(separator: ", ")),
+            .conditionTooComplex)
         let chain = ["c0: \"pid == 1\""] + (1..<5_000).map { "c\($0): \"c\($0 - 1) && pid > 0\"" }
-        try assertRefused(try oneRule("chain.json5", when: "c4999", macros: chain.joined(separator: ", ")),
-                          .conditionTooComplex)
+        try assertRefused(
+            try oneRule("chain.json5", when: "c4999", macros: chain.joined(separator: ", ")),
+            .conditionTooComplex)
         try assertRefused(try oneRule("cycle.json5", when: "a", macros: "a: \"b\", b: \"a\""), .invalidCondition, mentioning: "(a -> b -> a)")
     }
 
@@ -153,7 +167,8 @@ final class RuleFileAbuseTests: XCTestCase {
         XCTAssertEqual(found.sorted(), ["redos_0 10", "redos_1 10", "redos_2 10", "redos_3 10"])
 
         // A pattern whose counted repeats would make a million instructions is refused up front.
-        try assertRefused(try oneRule("big-regex.json5", when: "cmdline matches '((a{100}){100}){100}'"),
-                          .invalidRegex)
+        try assertRefused(
+            try oneRule("big-regex.json5", when: "cmdline matches '((a{100}){100}){100}'"),
+            .invalidRegex)
     }
 }

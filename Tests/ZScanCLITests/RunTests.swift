@@ -56,7 +56,8 @@ final class RunTests: XCTestCase {
     func testCleanupLeavesNothingBehind() throws {
         let sandbox = try CleanupSandbox()
         defer { sandbox.remove() }
-        try sandbox.run("""
+        try sandbox.run(
+            """
             "$ZSCAN" run --pattern "$MARKER" --cleanup --grace 1s --fail-on leak --format json -- \\
               "$FIXTURE" daemon --listen 0 --marker "$MARKER" --ttl 60 > ready.json 2> report.json
             echo $? > status

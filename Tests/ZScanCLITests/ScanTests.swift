@@ -9,7 +9,8 @@ final class ScanTests: XCTestCase {
     /// A config that makes the age thresholds zero, so fixtures seconds old count.
     static let eagerConfig: String = {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("zscan-eager-\(getpid()).json5").path
-        try? #"{ thresholds: { orphan_min_age: "0s", cpu_hang_min_age: "0s", cpu_hang_min_percent: "50.0" } }"#.write(toFile: path, atomically: true, encoding: .utf8)
+        try? #"{ thresholds: { orphan_min_age: "0s", cpu_hang_min_age: "0s", cpu_hang_min_percent: "50.0" } }"#.write(
+            toFile: path, atomically: true, encoding: .utf8)
         return path
     }()
 
@@ -114,13 +115,15 @@ final class ScanTests: XCTestCase {
         try "\(live.pid)\n".write(to: reused, atomically: true, encoding: .utf8)
         try FileManager.default.setAttributes([.modificationDate: Date(timeIntervalSinceNow: -3600)], ofItemAtPath: reused.path)
         let report = try scan(["--only", "stale_pidfile", "--pidfiles", dir.path + "/*.pid"])
-        let paths = report.findings.compactMap { ($0["pidfile"] as? [String: Any])?["path"] as? String }.map { URL(fileURLWithPath: $0).lastPathComponent }.sorted()
+        let paths = report.findings.compactMap { ($0["pidfile"] as? [String: Any])?["path"] as? String }.map { URL(fileURLWithPath: $0).lastPathComponent }
+            .sorted()
         XCTAssertEqual(paths, ["dead.pid", "reused.pid"])
         XCTAssertEqual(report.status, 1)
         // --pattern matches a PID file's path (the dead pid has no command line to match).
         func matched(_ pattern: String) throws -> [String] {
             let narrowed = try scan(["--only", "stale_pidfile", "--pidfiles", dir.path + "/*.pid", "--pattern", pattern])
-            return narrowed.findings.compactMap { ($0["pidfile"] as? [String: Any])?["path"] as? String }.map { URL(fileURLWithPath: $0).lastPathComponent }.sorted()
+            return narrowed.findings.compactMap { ($0["pidfile"] as? [String: Any])?["path"] as? String }.map { URL(fileURLWithPath: $0).lastPathComponent }
+                .sorted()
         }
         XCTAssertEqual(try matched("dead\\.pid$"), ["dead.pid"])
         XCTAssertEqual(try matched(dir.lastPathComponent), ["dead.pid", "reused.pid"])

@@ -19,14 +19,14 @@ final class CleanupVerdictTests: XCTestCase {
         let pidfile = PidFileRecord(path: "/run/a.pid", pid: 40, alive: false)
         let kept = PidFileRecord(path: "/run/b.pid", pid: 41, alive: false)
         let failing = [
-            finding(.process(process(10))),                                         // terminated: settled
-            finding(.process(process(11))),                                         // survived: still fails
-            finding(.process(process(12, started: 999))),                           // pid 12 reused: not the one ended
-            finding(.socket(socket, owners: [process(10), process(13)])),           // one owner ended, one killed: settled
-            finding(.socket(socket, owners: [process(10), process(11)])),           // one owner survived: still fails
-            finding(.socket(socket, owners: [])),                                   // no owner to end: still fails
-            finding(.pidfile(pidfile, process: nil)),                               // removed: settled
-            finding(.pidfile(kept, process: nil)),                                  // left: still fails
+            finding(.process(process(10))),  // terminated: settled
+            finding(.process(process(11))),  // survived: still fails
+            finding(.process(process(12, started: 999))),  // pid 12 reused: not the one ended
+            finding(.socket(socket, owners: [process(10), process(13)])),  // one owner ended, one killed: settled
+            finding(.socket(socket, owners: [process(10), process(11)])),  // one owner survived: still fails
+            finding(.socket(socket, owners: [])),  // no owner to end: still fails
+            finding(.pidfile(pidfile, process: nil)),  // removed: settled
+            finding(.pidfile(kept, process: nil)),  // left: still fails
         ]
         let actions = [
             ended(process(10), .terminated), ended(process(11), .survived), ended(process(12), .killed),

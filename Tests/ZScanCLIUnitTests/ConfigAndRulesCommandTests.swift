@@ -10,7 +10,9 @@ final class ConfigAndRulesCommandTests: XCTestCase {
     override func tearDown() { directory.remove() }
 
     func testConfigErrorsPointIntoTheConfig() throws {
-        let config = try directory.write("bad.json5", """
+        let config = try directory.write(
+            "bad.json5",
+            """
             {
               fail_on: "zombie",
               tresholds: { orphan_min_age: "1m" },
@@ -20,12 +22,15 @@ final class ConfigAndRulesCommandTests: XCTestCase {
         let result = zscan(["--config", config])
         XCTAssertEqual(result.status, 2)
         XCTAssertEqual(firstLines(result.stderr), ["\(config):3:3: error: [unknown_key]"])
-        XCTAssertTrue(result.stderr.hasPrefix("\(config):3:3: error: unknown key 'tresholds' in the config (did you mean 'thresholds'?) [unknown_key]\n"), result.stderr)
+        XCTAssertTrue(
+            result.stderr.hasPrefix("\(config):3:3: error: unknown key 'tresholds' in the config (did you mean 'thresholds'?) [unknown_key]\n"), result.stderr)
         let unknownList = try directory.write("list.json5", #"{ lists: { dev_servres: { append: ["x"] } } }"#)
         let listResult = zscan(["--config", unknownList])
         XCTAssertEqual(listResult.status, 2)
-        XCTAssertEqual(listResult.stderr, "\(unknownList):1:12: error: unknown list 'dev_servres' (did you mean 'dev_servers'?) [unknown_list]\n"
-            + "    { lists: { dev_servres: { append: [\"x\"] } } }\n" + String(repeating: " ", count: 4 + 11) + "^\n")
+        XCTAssertEqual(
+            listResult.stderr,
+            "\(unknownList):1:12: error: unknown list 'dev_servres' (did you mean 'dev_servers'?) [unknown_list]\n"
+                + "    { lists: { dev_servres: { append: [\"x\"] } } }\n" + String(repeating: " ", count: 4 + 11) + "^\n")
         let badThreshold = try directory.write("threshold.json5", #"{ thresholds: { orphan_min_age: "30 parsecs" } }"#)
         let thresholdResult = zscan(["--config", badThreshold, "--skip", "hang"])
         XCTAssertEqual(thresholdResult.status, 2)
@@ -49,7 +54,9 @@ final class ConfigAndRulesCommandTests: XCTestCase {
     /// `silence` drops warnings by code from a scan and from `rules check`; it cannot silence an
     /// error or name an unknown code, and the config refuses a key written twice.
     func testConfigSilencesWarningsByCode() throws {
-        let rules = try directory.write("unused.json5", """
+        let rules = try directory.write(
+            "unused.json5",
+            """
             {
               format_version: 1,
               macros: { never_used: "true" },
@@ -72,9 +79,11 @@ final class ConfigAndRulesCommandTests: XCTestCase {
         let wrong = try directory.write("wrong.json5", #"{ silence: ["duplicate_rule_id", "unused_macros"], sample: "1s", sample: "2s" }"#)
         let refused = zscan(["--config", wrong] + scan)
         XCTAssertEqual(refused.status, 2)
-        XCTAssertEqual(firstLines(refused.stderr), [
-            "\(wrong):1:13: error: [cannot_silence]", "\(wrong):1:34: error: [unknown_code]", "\(wrong):1:66: error: [duplicate_key]",
-        ])
+        XCTAssertEqual(
+            firstLines(refused.stderr),
+            [
+                "\(wrong):1:13: error: [cannot_silence]", "\(wrong):1:34: error: [unknown_code]", "\(wrong):1:66: error: [duplicate_key]",
+            ])
         XCTAssertTrue(refused.stderr.contains("unknown diagnostic code 'unused_macros' (did you mean 'unused_macro'?)"), refused.stderr)
     }
 
@@ -120,7 +129,9 @@ final class ConfigAndRulesCommandTests: XCTestCase {
     }
 
     func testBrokenRuleFileIsExitTwoWithItsPlace() throws {
-        let path = try directory.write("broken.json5", """
+        let path = try directory.write(
+            "broken.json5",
+            """
             {
               format_version: 1,
               rules: [{
@@ -134,9 +145,11 @@ final class ConfigAndRulesCommandTests: XCTestCase {
             let result = zscan(arguments)
             XCTAssertEqual(result.status, 2)
             XCTAssertEqual(result.stdout, "")
-            XCTAssertEqual(result.stderr, "\(path):5:24: error: unknown field 'cmdlin' of a process (did you mean 'cmdline'?) [unknown_field]\n"
-                + "        when: \"orphaned && cmdlin == 'uvicorn'\",\n"
-                + String(repeating: " ", count: 4 + 23) + "^\n", "\(arguments)")
+            XCTAssertEqual(
+                result.stderr,
+                "\(path):5:24: error: unknown field 'cmdlin' of a process (did you mean 'cmdline'?) [unknown_field]\n"
+                    + "        when: \"orphaned && cmdlin == 'uvicorn'\",\n"
+                    + String(repeating: " ", count: 4 + 23) + "^\n", "\(arguments)")
         }
     }
 }

@@ -86,7 +86,9 @@ final class HelpAndUsageTests: XCTestCase {
     }
 
     func testPortsHelp() {
-        XCTAssertEqual(zscan(["ports", "--help"]).stdout, """
+        XCTAssertEqual(
+            zscan(["ports", "--help"]).stdout,
+            """
             OVERVIEW: Show who holds listening ports.
 
             With no <port>, lists every listening TCP port and bound UDP port. Exits 1 when
@@ -119,9 +121,11 @@ final class HelpAndUsageTests: XCTestCase {
 
     /// Help, usage errors and `rules list`/`explain` fit an 80-column terminal.
     func testEveryHelpFitsEightyColumns() {
-        let forms: [[String]] = [["--help"], ["scan", "--help"], ["run", "--help"], ["rules", "--help"], ["snapshot", "--help"],
-                                 ["ports", "--help"], ["version", "--help"], ["--bogus"], ["rules"], ["ports", "--bogus"],
-                                 ["rules", "explain", "orphaned_dev_server"], ["rules", "explain", "zombei"]]
+        let forms: [[String]] = [
+            ["--help"], ["scan", "--help"], ["run", "--help"], ["rules", "--help"], ["snapshot", "--help"],
+            ["ports", "--help"], ["version", "--help"], ["--bogus"], ["rules"], ["ports", "--bogus"],
+            ["rules", "explain", "orphaned_dev_server"], ["rules", "explain", "zombei"],
+        ]
         let environment = ["COLUMNS": "80"]
         for form in forms {
             let result = zscan(form, environment: environment)
@@ -134,8 +138,10 @@ final class HelpAndUsageTests: XCTestCase {
         XCTAssertEqual(list.status, 0)
         for line in list.stdout.split(separator: "\n") { XCTAssertLessThanOrEqual(line.count, 80, line.description) }
         // Every rule is still listed, its title whole across the wrapped lines.
-        XCTAssertTrue(list.stdout.contains("port_owner_unknown    info      port               Listening port with an owner\n"
-            + String(repeating: " ", count: 51) + "zscan cannot see\n"), list.stdout)
+        XCTAssertTrue(
+            list.stdout.contains(
+                "port_owner_unknown    info      port               Listening port with an owner\n"
+                    + String(repeating: " ", count: 51) + "zscan cannot see\n"), list.stdout)
         XCTAssertEqual(list.stdout.split(separator: "\n").filter { !$0.hasPrefix(" ") }.count, 14)
     }
 
@@ -148,17 +154,24 @@ final class HelpAndUsageTests: XCTestCase {
     }
 
     func testUsageErrorsExitTwoWithExactText() {
-        let snapshotUsage = "Usage: zscan snapshot [--output <file>] [--pretty] [--fields <list>]\n                      [--proc-root <dir>]\n  See 'zscan snapshot --help' for more information.\n"
-        let portsUsage = "Usage: zscan ports [<port> ...] [--format <format>] [--tcp] [--udp]\n                   [--proc-root <dir>]\n  See 'zscan ports --help' for more information.\n"
+        let snapshotUsage =
+            "Usage: zscan snapshot [--output <file>] [--pretty] [--fields <list>]\n                      [--proc-root <dir>]\n  See 'zscan snapshot --help' for more information.\n"
+        let portsUsage =
+            "Usage: zscan ports [<port> ...] [--format <format>] [--tcp] [--udp]\n                   [--proc-root <dir>]\n  See 'zscan ports --help' for more information.\n"
         let rootUsage = "Usage: zscan [<subcommand>] [<options>]\n  See 'zscan --help' for more information.\n"
-        let scanUsage = "Usage: zscan scan [--rules <path> ...] [--only <sel>] [--skip <sel>]\n                  [--fail-on <sel>] [--format <format>] [options]\n  See 'zscan scan --help' for more information.\n"
+        let scanUsage =
+            "Usage: zscan scan [--rules <path> ...] [--only <sel>] [--skip <sel>]\n                  [--fail-on <sel>] [--format <format>] [options]\n  See 'zscan scan --help' for more information.\n"
         let cases: [([String], String)] = [
             (["frobnicate"], "Error: Unknown subcommand 'frobnicate'\n" + rootUsage),
             (["--frobnicate"], "Error: Unknown option '--frobnicate'\n" + scanUsage),
             (["snapshto"], "Error: Unknown subcommand 'snapshto' (did you mean 'snapshot'?)\n" + rootUsage),
             (["--fail-on", "zombi"], "Error: --fail-on: no rule, tag or severity 'zombi' (did you mean 'zombie'?)\n" + scanUsage),
             (["scan", "--format", "xml"], "Error: Unknown format 'xml' (expected \(ScanReporters.identifierList))\n" + scanUsage),
-            (["rules", "frob"], "Error: Unknown action 'frob' (expected list, check or explain)\n" + "Usage: zscan rules list | check [<path> ...] | explain <id> [--rules <path> ...]\n                   [--config <file>]\n  See 'zscan rules --help' for more information.\n"),
+            (
+                ["rules", "frob"],
+                "Error: Unknown action 'frob' (expected list, check or explain)\n"
+                    + "Usage: zscan rules list | check [<path> ...] | explain <id> [--rules <path> ...]\n                   [--config <file>]\n  See 'zscan rules --help' for more information.\n"
+            ),
             (["help", "nope"], "Error: Unknown subcommand 'nope'\n" + rootUsage),
             (["snapshot", "--bogus"], "Error: Unknown option '--bogus'\n" + snapshotUsage),
             (["snapshot", "-x"], "Error: Unknown option '-x'\n" + snapshotUsage),
@@ -166,8 +179,10 @@ final class HelpAndUsageTests: XCTestCase {
             (["snapshot", "--pretty=yes"], "Error: Option '--pretty' takes no value\n" + snapshotUsage),
             (["snapshot", "extra"], "Error: Unexpected argument 'extra'\n" + snapshotUsage),
             (["snapshot", "-o", "a", "-o", "b"], "Error: Option '--output' given more than once\n" + snapshotUsage),
-            (["snapshot", "--fields", "cmdline,bogus"],
-             "Error: Unknown field group 'bogus' (known: status, cmdline, exe, cwd, cgroup, fds, sockets, listeners, env, standard, all)\n" + snapshotUsage),
+            (
+                ["snapshot", "--fields", "cmdline,bogus"],
+                "Error: Unknown field group 'bogus' (known: status, cmdline, exe, cwd, cgroup, fds, sockets, listeners, env, standard, all)\n" + snapshotUsage
+            ),
             (["ports", "0"], "Error: Invalid port '0' (expected 1-65535)\n" + portsUsage),
             (["ports", "http"], "Error: Invalid port 'http' (expected 1-65535)\n" + portsUsage),
             (["ports", "--format", "xml"], "Error: Unknown format 'xml' (expected text or json)\n" + portsUsage),

@@ -12,7 +12,8 @@ struct InProcessResult {
 /// captures standard output and error through `Output.sink`.
 func zscan(_ arguments: [String], environment: [String: String] = [:]) -> InProcessResult {
     let streams = Streams()
-    let status = Output.$sink.withValue({ bytes, fd in streams.append(bytes, fd: fd) }) {
+    let capture: @Sendable ([UInt8], Int32) -> Void = { bytes, fd in streams.append(bytes, fd: fd) }
+    let status = Output.$sink.withValue(capture) {
         ZScanCommand.run(arguments, environment: environment)
     }
     return InProcessResult(stdout: streams.text(STDOUT_FILENO), stderr: streams.text(STDERR_FILENO), status: status)

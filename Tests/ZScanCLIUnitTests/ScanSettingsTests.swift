@@ -49,8 +49,9 @@ final class ScanSettingsTests: XCTestCase {
         XCTAssertEqual(fromFlags.failOn, Selector(parsing: "none"), "flag beats environment")
         XCTAssertEqual(fromFlags.only, Selector(parsing: "orphan,leak"), "repeated flags add up")
         XCTAssertEqual(fromFlags.skip, Selector(parsing: "zombie"))
-        XCTAssertEqual(try settings([], environment: ["ZSCAN_FAIL_ON": ""], config: config).failOn, Selector(parsing: "none"),
-                       "an empty variable says nothing")
+        XCTAssertEqual(
+            try settings([], environment: ["ZSCAN_FAIL_ON": ""], config: config).failOn, Selector(parsing: "none"),
+            "an empty variable says nothing")
         XCTAssertEqual(error([], environment: ["ZSCAN_FAIL_ON": "zombi"]), "--fail-on: no rule, tag or severity 'zombi' (did you mean 'zombie'?)")
         XCTAssertEqual(error([], config: #"{ skip: "hnag" }"#), "--skip: no rule, tag or severity 'hnag' (did you mean 'hang'?)")
     }
@@ -71,8 +72,9 @@ final class ScanSettingsTests: XCTestCase {
         XCTAssertEqual(try settings([], config: config, defaultSample: 0).sample, 2)
         XCTAssertEqual(try settings([], environment: ["ZSCAN_SAMPLE": "500ms"], config: config).sample, 0.5)
         XCTAssertEqual(try settings(["--sample", "3s"], environment: ["ZSCAN_SAMPLE": "500ms"], config: config).sample, 3)
-        XCTAssertEqual(error([], environment: ["ZSCAN_SAMPLE": "soon"], config: config),
-                       "Invalid --sample 'soon' (a duration such as 500ms or 2s, at most 10m)")
+        XCTAssertEqual(
+            error([], environment: ["ZSCAN_SAMPLE": "soon"], config: config),
+            "Invalid --sample 'soon' (a duration such as 500ms or 2s, at most 10m)")
     }
 
     /// The condition language's duration literal, or plain seconds; at most 10 minutes.
@@ -94,8 +96,10 @@ final class ScanSettingsTests: XCTestCase {
         XCTAssertEqual(try ScanSettings.duration("settle", "1.5s", example: "2s", spec: RunCommand.spec), 1.5)
         XCTAssertThrowsError(try ScanSettings.duration("settle", "1d", example: "2s", spec: RunCommand.spec)) { error in
             guard case let CLIError.usage(usage) = error else { return XCTFail("\(error)") }
-            XCTAssertEqual(usage.text, "Error: Invalid --settle '1d' (a duration such as 500ms or 2s, at most 10m)\n"
-                + "Usage: zscan run [options] -- <command> [<argument> ...]\n  See 'zscan run --help' for more information.\n")
+            XCTAssertEqual(
+                usage.text,
+                "Error: Invalid --settle '1d' (a duration such as 500ms or 2s, at most 10m)\n"
+                    + "Usage: zscan run [options] -- <command> [<argument> ...]\n  See 'zscan run --help' for more information.\n")
         }
     }
 
@@ -177,8 +181,9 @@ final class ScanSettingsTests: XCTestCase {
         XCTAssertEqual(given.protect.count, 2)
         XCTAssertEqual(given.cleanupProtect.count, 3)
         XCTAssertEqual(given.scanner(rules: Self.ruleSet.rules, uid: 0).allow.count, 1)
-        XCTAssertEqual(error([], config: #"{ protect: ["name = 'postgres'"] }"#),
-                       "/etc/zscan/config.json5:1:19: error: '=' is not an operator (use '==') [invalid_condition]\n"
-                       + "    { protect: [\"name = 'postgres'\"] }\n" + String(repeating: " ", count: 4 + 18) + "^\n")
+        XCTAssertEqual(
+            error([], config: #"{ protect: ["name = 'postgres'"] }"#),
+            "/etc/zscan/config.json5:1:19: error: '=' is not an operator (use '==') [invalid_condition]\n"
+                + "    { protect: [\"name = 'postgres'\"] }\n" + String(repeating: " ", count: 4 + 18) + "^\n")
     }
 }

@@ -65,8 +65,9 @@ final class CIReportTests: XCTestCase {
 
     func testMarkdownCellEscaping() {
         XCTAssertEqual(ReportEscaping.markdownCell("a | b\nc"), #"a \| b\nc"#)
-        XCTAssertEqual(ReportEscaping.markdownCell("<img src=x> & [x](y) `c` *e* ~s~ \\"),
-                       #"&lt;img src=x&gt; &amp; \[x\](y) \`c\` \*e\* \~s\~ \\"#)
+        XCTAssertEqual(
+            ReportEscaping.markdownCell("<img src=x> & [x](y) `c` *e* ~s~ \\"),
+            #"&lt;img src=x&gt; &amp; \[x\](y) \`c\` \*e\* \~s\~ \\"#)
     }
 
     func testPrometheusLabelEscaping() {
@@ -93,9 +94,11 @@ final class CIReportTests: XCTestCase {
     func testJUnitOneCasePerRuleUnderItsFirstTag() {
         let suites = ScanJUnitReport(result: GoldenFixture.result()).suites()
         XCTAssertEqual(suites.map(\.tag), ["zombie", "orphan", "port", "pidfile", "hang", "leak"])
-        XCTAssertEqual(suites.flatMap(\.cases).map(\.rule.id), [
-            "zombie", "orphaned_dev_server", "port_held_by_stopped", "port_owner_unknown", "stale_pidfile", "cpu_hang", "leaked_process",
-        ])
+        XCTAssertEqual(
+            suites.flatMap(\.cases).map(\.rule.id),
+            [
+                "zombie", "orphaned_dev_server", "port_held_by_stopped", "port_owner_unknown", "stale_pidfile", "cpu_hang", "leaked_process",
+            ])
         XCTAssertFalse(suites.contains { $0.tag == "dev-server" }, "a rule sits under its first tag only")
         // Failing per --fail-on after cleanup: zombie 4244 survived, the leak was denied.
         XCTAssertEqual(suites.flatMap(\.cases).filter { !$0.failing.isEmpty }.map(\.rule.id), ["zombie", "leaked_process"])
@@ -152,9 +155,12 @@ final class CIReportTests: XCTestCase {
     }
 
     func testJUnitOfAnEmptyScan() {
-        let empty = ScanResult(host: HostInfo(hostname: "h"), startedAt: 0, durationMs: 0, scope: ScanScope(processes: 0, sockets: 0),
-                               rules: [], findings: [], failing: [])
-        XCTAssertEqual(ScanJUnitReport(result: empty).render(), """
+        let empty = ScanResult(
+            host: HostInfo(hostname: "h"), startedAt: 0, durationMs: 0, scope: ScanScope(processes: 0, sockets: 0),
+            rules: [], findings: [], failing: [])
+        XCTAssertEqual(
+            ScanJUnitReport(result: empty).render(),
+            """
             <?xml version="1.0" encoding="UTF-8"?>
             <testsuites name="zscan" tests="0" failures="0" errors="0" time="0.000">
             </testsuites>
@@ -167,9 +173,15 @@ final class CIReportTests: XCTestCase {
     func testGitHubAnnotationsBySeverity() {
         let lines = ScanGitHubReport(result: GoldenFixture.result()).render().split(separator: "\n").map(String.init)
         let annotations = lines.filter { $0.hasPrefix("::") }
-        XCTAssertEqual(annotations.map { $0.prefix { $0 != " " } }, ["::error", "::error", "::error", "::error", "::error",
-                                                                    "::warning", "::warning", "::warning", "::notice"])
-        XCTAssertTrue(annotations.contains("::notice title=zscan port_owner_unknown::no visible process holds port 9090%0Atcp6  [::]:9090  LISTEN  owner not visible (permission denied)"))
+        XCTAssertEqual(
+            annotations.map { $0.prefix { $0 != " " } },
+            [
+                "::error", "::error", "::error", "::error", "::error",
+                "::warning", "::warning", "::warning", "::notice",
+            ])
+        XCTAssertTrue(
+            annotations.contains(
+                "::notice title=zscan port_owner_unknown::no visible process holds port 9090%0Atcp6  [::]:9090  LISTEN  owner not visible (permission denied)"))
         XCTAssertTrue(lines.allSatisfy { $0.hasPrefix("::") || $0.hasPrefix("zscan") || $0.hasPrefix("  ") }, lines.joined(separator: "\n"))
         XCTAssertFalse(lines.contains { $0.hasPrefix("::notice title=zscan::") }, "nothing hidden: no overflow notice")
     }
@@ -183,8 +195,9 @@ final class CIReportTests: XCTestCase {
                     findings.append(Finding(rule: rule, message: "finding \(i)", hint: nil, subject: .process(process)))
                 }
             }
-            let result = ScanResult(host: HostInfo(), startedAt: 0, durationMs: 1, scope: ScanScope(processes: 1, sockets: 0),
-                                    rules: GoldenFixture.rules, findings: findings, failing: findings)
+            let result = ScanResult(
+                host: HostInfo(), startedAt: 0, durationMs: 1, scope: ScanScope(processes: 1, sockets: 0),
+                rules: GoldenFixture.rules, findings: findings, failing: findings)
             return ScanGitHubReport(result: result).render().split(separator: "\n").map(String.init)
         }
         func count(_ lines: [String], _ prefix: String) -> Int { lines.count { $0.hasPrefix(prefix) } }
@@ -193,8 +206,9 @@ final class CIReportTests: XCTestCase {
         XCTAssertEqual(count(many, "::error "), 10)
         XCTAssertEqual(count(many, "::warning "), 10)
         XCTAssertEqual(count(many, "::notice title=zscan port_owner_unknown::"), 3)
-        XCTAssertEqual(many.filter { $0.hasPrefix("::") }.last,
-                       "::notice title=zscan::17 more findings not shown as annotations (see the job summary / report)")
+        XCTAssertEqual(
+            many.filter { $0.hasPrefix("::") }.last,
+            "::notice title=zscan::17 more findings not shown as annotations (see the job summary / report)")
         XCTAssertEqual(count(many, "::notice"), 4)
         XCTAssertEqual(many.last, "zscan: failing: 40 findings selected by --fail-on")
 
@@ -219,11 +233,14 @@ final class CIReportTests: XCTestCase {
         XCTAssertFalse(output.unicodeScalars.contains { ($0.value < 0x20 && $0 != "\n") || (0x7F..<0xA0).contains($0.value) })
         let leak = output.split(separator: "\n").filter { $0.hasPrefix("::error title=zscan leaked_process::") }
         XCTAssertEqual(leak.count, 1)
-        XCTAssertEqual(String(leak[0]), "::error title=zscan leaked_process::" + GoldenFixture.leakMessageShown.replacingOccurrences(of: "%", with: "%25")
-            + "%0Apid 4400  12s  S  :7000  sh -c echo\\x00\\e[2J]]> & <b>\"q\" 'a' 100%25 a,b:c | d\\r\\nforged\\x9b\\u{fffe}",
+        XCTAssertEqual(
+            String(leak[0]),
+            "::error title=zscan leaked_process::" + GoldenFixture.leakMessageShown.replacingOccurrences(of: "%", with: "%25")
+                + "%0Apid 4400  12s  S  :7000  sh -c echo\\x00\\e[2J]]> & <b>\"q\" 'a' 100%25 a,b:c | d\\r\\nforged\\x9b\\u{fffe}",
             "untrusted CR/LF read \\r\\n as in the text report; the one %0A is zscan's own line break")
-        XCTAssertEqual(ScanGitHubReport(result: GoldenFixture.result()).annotation(GoldenFixture.leak()).components(separatedBy: "::").count, 3,
-                       "the message may hold '::' (it is data), but the command is one line")
+        XCTAssertEqual(
+            ScanGitHubReport(result: GoldenFixture.result()).annotation(GoldenFixture.leak()).components(separatedBy: "::").count, 3,
+            "the message may hold '::' (it is data), but the command is one line")
     }
 
     // MARK: - Markdown summary
@@ -273,7 +290,9 @@ final class CIReportTests: XCTestCase {
     func testDryRunIsSaidInEveryFormatThatListsCleanup() {
         var result = GoldenFixture.result()
         result.dryRun = true
-        result.actions = result.actions.map { var a = $0; a.outcome = .planned; a.reason = nil; return a }
+        result.actions = result.actions.map {
+            var a = $0; a.outcome = .planned; a.reason = nil; return a
+        }
         XCTAssertTrue(ScanJUnitReport(result: result).render().contains("cleanup (dry run: nothing was signalled):\n  planned  "))
         XCTAssertTrue(ScanGitHubReport(result: result).render().contains("\nzscan cleanup (dry run: nothing was signalled):\n  planned  "))
         XCTAssertTrue(ScanMarkdownSummary(result: result).render().contains("cleanup (dry run: nothing was signalled):\n\n| outcome |"))
@@ -293,31 +312,41 @@ enum GoldenFixture {
     static let hostileNameShown = #"\e[31m]]>\x01\r\n%|,"# + "\u{FFFD}"
     static let hostileCommand = "sh -c echo\u{0}\u{1B}[2J]]> & <b>\"q\" 'a' 100% a,b:c | d\r\nforged\u{9B}\u{FFFE}"
     static let leakMessage = "\(hostileName) (4400) outlived the test run: \(hostileCommand)"
-    static let leakMessageShown = #"\e[31m]]>\x01\r\n%|,"# + "\u{FFFD}" + #" (4400) outlived the test run: sh -c echo\x00\e[2J]]> & <b>"q" 'a' 100% a,b:c | d\r\nforged\x9b\u{fffe}"#
+    static let leakMessageShown =
+        #"\e[31m]]>\x01\r\n%|,"# + "\u{FFFD}" + #" (4400) outlived the test run: sh -c echo\x00\e[2J]]> & <b>"q" 'a' 100% a,b:c | d\r\nforged\x9b\u{fffe}"#
 
     static func leak() -> Finding {
-        let process = ProcessRecord(pid: 4400, ppid: 1, pgid: 4400, sid: 4400, state: "S", name: hostileName, cmdline: hostileCommand,
-                                    user: "ci", uid: 1001, startTicks: 9500, age: 12, ports: [7000])
+        let process = ProcessRecord(
+            pid: 4400, ppid: 1, pgid: 4400, sid: 4400, state: "S", name: hostileName, cmdline: hostileCommand,
+            user: "ci", uid: 1001, startTicks: 9500, age: 12, ports: [7000])
         return Finding(rule: leaked, message: leakMessage, hint: "end it: zscan --cleanup --only leaked_process", subject: .process(process))
     }
 
     static let actions: [CleanupAction] = [
-        CleanupAction(rule: "orphaned_dev_server", action: .terminateTree, process: ProcessIdentity(pid: 4242, startTicks: 8000),
-                      name: "uvicorn", cmdline: ScanReportFixture.longCommand, steps: ["SIGTERM", "waited 0.2s"], outcome: .terminated),
-        CleanupAction(rule: "orphaned_dev_server", action: .terminateTree, process: ProcessIdentity(pid: 4300, startTicks: 7000),
-                      name: "node", steps: ["SIGTERM", "waited 5s", "SIGKILL"], outcome: .killed),
-        CleanupAction(rule: "zombie", action: .reap, process: ProcessIdentity(pid: 4243, startTicks: 9000), name: "\u{1B}[31mx\ny",
-                      steps: ["SIGCHLD to 4000"], outcome: .reaped),
-        CleanupAction(rule: "zombie", action: .reap, process: ProcessIdentity(pid: 4244, startTicks: 9002), name: "sleep",
-                      steps: ["SIGCHLD to 4000", "waited 5s"], outcome: .survived, reason: "its parent does not reap it"),
-        CleanupAction(rule: "port_held_by_stopped", action: .terminate, process: ProcessIdentity(pid: 4250, startTicks: 6000),
-                      name: "node", outcome: .alreadyGone, reason: "exited before it was signalled"),
-        CleanupAction(rule: "port_held_by_stopped", action: .terminate, process: ProcessIdentity(pid: 4251, startTicks: 6000),
-                      name: "node", outcome: .protected, reason: "protected: cmdline contains 'server.js'"),
-        CleanupAction(rule: "stale_pidfile", action: .removeFile, process: nil, name: "worker.pid", path: "/tmp/worker.pid",
-                      steps: ["unlink"], outcome: .removed),
-        CleanupAction(rule: "leaked_process", action: .terminateTree, process: ProcessIdentity(pid: 4400, startTicks: 9500),
-                      name: hostileName, cmdline: hostileCommand, steps: ["SIGTERM"], outcome: .denied, reason: "operation not permitted"),
+        CleanupAction(
+            rule: "orphaned_dev_server", action: .terminateTree, process: ProcessIdentity(pid: 4242, startTicks: 8000),
+            name: "uvicorn", cmdline: ScanReportFixture.longCommand, steps: ["SIGTERM", "waited 0.2s"], outcome: .terminated),
+        CleanupAction(
+            rule: "orphaned_dev_server", action: .terminateTree, process: ProcessIdentity(pid: 4300, startTicks: 7000),
+            name: "node", steps: ["SIGTERM", "waited 5s", "SIGKILL"], outcome: .killed),
+        CleanupAction(
+            rule: "zombie", action: .reap, process: ProcessIdentity(pid: 4243, startTicks: 9000), name: "\u{1B}[31mx\ny",
+            steps: ["SIGCHLD to 4000"], outcome: .reaped),
+        CleanupAction(
+            rule: "zombie", action: .reap, process: ProcessIdentity(pid: 4244, startTicks: 9002), name: "sleep",
+            steps: ["SIGCHLD to 4000", "waited 5s"], outcome: .survived, reason: "its parent does not reap it"),
+        CleanupAction(
+            rule: "port_held_by_stopped", action: .terminate, process: ProcessIdentity(pid: 4250, startTicks: 6000),
+            name: "node", outcome: .alreadyGone, reason: "exited before it was signalled"),
+        CleanupAction(
+            rule: "port_held_by_stopped", action: .terminate, process: ProcessIdentity(pid: 4251, startTicks: 6000),
+            name: "node", outcome: .protected, reason: "protected: cmdline contains 'server.js'"),
+        CleanupAction(
+            rule: "stale_pidfile", action: .removeFile, process: nil, name: "worker.pid", path: "/tmp/worker.pid",
+            steps: ["unlink"], outcome: .removed),
+        CleanupAction(
+            rule: "leaked_process", action: .terminateTree, process: ProcessIdentity(pid: 4400, startTicks: 9500),
+            name: hostileName, cmdline: hostileCommand, steps: ["SIGTERM"], outcome: .denied, reason: "operation not permitted"),
     ]
 
     static func result() -> ScanResult {
@@ -325,10 +354,11 @@ enum GoldenFixture {
         result.rules = rules
         result.findings.append(leak())
         result.failing = result.findings.filter { finding in
-            finding.rule.severity == .error && !actions.contains { action in
-                guard action.outcome.resolves, action.rule == finding.rule.id, case .process(let p) = finding.subject else { return false }
-                return action.process == p.identity
-            }
+            finding.rule.severity == .error
+                && !actions.contains { action in
+                    guard action.outcome.resolves, action.rule == finding.rule.id, case .process(let p) = finding.subject else { return false }
+                    return action.process == p.identity
+                }
         }
         result.actions = actions
         return result

@@ -48,10 +48,11 @@ final class CleanupTests: XCTestCase {
 
     func testGuardedMembersInsideATreeAreLeftWhileTheirSiblingsEnd() {
         // node(5000) ← postgres(5001, protected), sudo(5002, root), helper(5003, owner unknown), esbuild(5004)
-        let machine = Machine([
-            proc(5000, "node"), proc(5001, parent: 5000, "postgres"), proc(5002, parent: 5000, "sudo", uid: 0),
-            proc(5003, parent: 5000, "helper", uid: nil), proc(5004, parent: 5000, "esbuild"),
-        ], protect: ["name == 'postgres'"])
+        let machine = Machine(
+            [
+                proc(5000, "node"), proc(5001, parent: 5000, "postgres"), proc(5002, parent: 5000, "sudo", uid: 0),
+                proc(5003, parent: 5000, "helper", uid: nil), proc(5004, parent: 5000, "esbuild"),
+            ], protect: ["name == 'postgres'"])
         let actions = machine.run([machine.finding(.terminateTree, 5000)])
         XCTAssertEqual(actions.map(\.process?.pid), [5001, 5002, 5003, 5004, 5000])
         XCTAssertEqual(actions[pid: 5001]?.reason, "protected by the config")
@@ -161,7 +162,9 @@ final class CleanupTests: XCTestCase {
 
     func testUnkillableProcessSurvivesWithItsState() {
         let machine = Machine([proc(5000, "fuse", state: "D")])
-        machine.fake.update(5000) { $0.ignoresTerm = true; $0.unkillable = true }
+        machine.fake.update(5000) {
+            $0.ignoresTerm = true; $0.unkillable = true
+        }
         let action = machine.run([machine.finding(.terminate, 5000)])[pid: 5000]
         XCTAssertEqual(action?.steps, ["SIGTERM", "waited 5s", "SIGKILL"])
         XCTAssertEqual(action?.outcome, .survived)
@@ -252,12 +255,15 @@ final class CleanupTests: XCTestCase {
 
     func testChildrenForkedDuringTheGracePeriodAreTermedThenKilled() {
         let machine = Machine([proc(5000, "supervisor")], grace: 1)
-        machine.fake.update(5000) { $0.ignoresTerm = true; $0.forksOnTerm = true }
+        machine.fake.update(5000) {
+            $0.ignoresTerm = true; $0.forksOnTerm = true
+        }
         let actions = machine.run([machine.finding(.terminateTree, 5000)])
         XCTAssertEqual(actions.map(\.process?.pid), [20_001, 5000])
         XCTAssertEqual(actions[pid: 20_001]?.steps, ["forked during the grace period", "SIGTERM", "SIGSTOP", "waited 1s", "SIGKILL"])
-        XCTAssertEqual(actions[pid: 5000]?.steps,
-                       ["SIGSTOP", "SIGTERM", "SIGCONT", "SIGSTOP", "waited 1s", "SIGKILL", "tree searched in 2 passes"])
+        XCTAssertEqual(
+            actions[pid: 5000]?.steps,
+            ["SIGSTOP", "SIGTERM", "SIGCONT", "SIGSTOP", "waited 1s", "SIGKILL", "tree searched in 2 passes"])
         XCTAssertEqual(actions.map(\.outcome), [.killed, .killed])
         XCTAssertEqual(machine.fake.signals(.term), [5000, 20_001])
         XCTAssertEqual(machine.fake.signals(.kill), [20_001, 5000])
@@ -306,8 +312,9 @@ final class CleanupTests: XCTestCase {
         XCTAssertEqual(machine.fake.childrenQueries.count, 7)
         XCTAssertEqual(actions[pid: 6001]?.steps, ["found on pass 2", "SIGSTOP", "SIGKILL"])
         XCTAssertEqual(actions[pid: 6001]?.outcome, .killed)
-        XCTAssertEqual(actions[pid: 5000]?.steps,
-                       ["SIGSTOP", "SIGTERM", "SIGCONT", "SIGSTOP", "waited 1s", "SIGKILL", "tree searched in 3 passes"])
+        XCTAssertEqual(
+            actions[pid: 5000]?.steps,
+            ["SIGSTOP", "SIGTERM", "SIGCONT", "SIGSTOP", "waited 1s", "SIGKILL", "tree searched in 3 passes"])
         XCTAssertEqual(machine.fake.signals(.term), [5000])
         XCTAssertEqual(machine.fake.signals(.kill), [6001, 5000])
     }
@@ -350,7 +357,9 @@ final class CleanupTests: XCTestCase {
     func testVerifyReportsATreeMemberThatSurvivesKill() {
         let machine = Machine([proc(5000, "node"), proc(5001, parent: 5000, "fuse", state: "D")], grace: 1)
         machine.fake.update(5000) { $0.ignoresTerm = true }
-        machine.fake.update(5001) { $0.ignoresTerm = true; $0.unkillable = true }
+        machine.fake.update(5001) {
+            $0.ignoresTerm = true; $0.unkillable = true
+        }
         let actions = machine.run([machine.finding(.terminateTree, 5000)])
         XCTAssertEqual(actions[pid: 5001]?.outcome, .survived)
         XCTAssertEqual(actions[pid: 5001]?.reason, "still alive after SIGKILL (state D)")
@@ -426,10 +435,11 @@ final class CleanupTests: XCTestCase {
     // MARK: - dry run
 
     func testDryRunPlansEverythingAndTouchesNothing() {
-        let machine = Machine([
-            proc(5000, "node"), proc(5001, parent: 5000, "esbuild"), proc(5002, "vite", state: "T"),
-            proc(5003, "make"), proc(5004, parent: 5003, "cc", state: "Z"), proc(5005, "postgres"),
-        ], protect: ["name == 'postgres'"], dryRun: true)
+        let machine = Machine(
+            [
+                proc(5000, "node"), proc(5001, parent: 5000, "esbuild"), proc(5002, "vite", state: "T"),
+                proc(5003, "make"), proc(5004, parent: 5003, "cc", state: "Z"), proc(5005, "postgres"),
+            ], protect: ["name == 'postgres'"], dryRun: true)
         let actions = machine.run([
             machine.finding(.terminateTree, 5000), machine.finding(.terminate, 5002), machine.finding(.reap, 5004),
             machine.pidfileFinding("/run/a.pid"), machine.finding(.terminate, 5005),
@@ -463,8 +473,10 @@ final class CleanupTests: XCTestCase {
     /// A member that double-forked before or during cleanup left a grandchild re-parented to init
     /// but still in the group the tree's root leads: it is followed there and ended.
     func testEscapedMembersAreFollowedThroughTheGroupTheirTreeLeads() {
-        let machine = Machine([proc(5000, "server", group: 5000), proc(5001, parent: 5000, "worker", group: 5000),
-                               proc(5100, "escaped", group: 5000), proc(5200, "stranger", group: 5200)])
+        let machine = Machine([
+            proc(5000, "server", group: 5000), proc(5001, parent: 5000, "worker", group: 5000),
+            proc(5100, "escaped", group: 5000), proc(5200, "stranger", group: 5200),
+        ])
         let actions = machine.run([machine.finding(.terminateTree, 5000)])
         XCTAssertEqual(actions.compactMap(\.process?.pid).sorted(), [5000, 5001, 5100])
         XCTAssertEqual(actions[pid: 5100]?.outcome, .terminated)
@@ -529,8 +541,9 @@ final class CleanupTests: XCTestCase {
 
 /// A process of uid 1000 (zscan's user) with a start time derived from its pid.
 private func proc(_ pid: Int32, parent: Int32 = 1, _ name: String, state: String = "S", uid: UInt32? = 1000, group: Int32 = 0) -> ProcessRecord {
-    ProcessRecord(pid: pid, ppid: parent, pgid: group, state: state, name: name, cmdline: state == "Z" ? "" : name, uid: uid,
-                  startTicks: UInt64(pid) * 10 + 3)
+    ProcessRecord(
+        pid: pid, ppid: parent, pgid: group, state: state, name: name, cmdline: state == "Z" ? "" : name, uid: uid,
+        startTicks: UInt64(pid) * 10 + 3)
 }
 
 /// The machine tests clean up on: systemd(1) ← tmux(3800) ← bash(3900) ← zscan(4000), kthreadd(2) ←
@@ -546,8 +559,10 @@ private final class Machine {
     let dryRun: Bool
     let maxPasses: Int
 
-    init(_ targets: [ProcessRecord] = [], initPid: Int32 = 1, protect: [String] = [], onlyUID: UInt32? = 1000,
-         grace: Double = 5, dryRun: Bool = false, maxPasses: Int = 20, zscanGroup: Int32 = 0) {
+    init(
+        _ targets: [ProcessRecord] = [], initPid: Int32 = 1, protect: [String] = [], onlyUID: UInt32? = 1000,
+        grace: Double = 5, dryRun: Bool = false, maxPasses: Int = 20, zscanGroup: Int32 = 0
+    ) {
         var kworker = proc(3, parent: 2, "kworker/0:0", uid: 0)
         var kthreadd = proc(2, parent: 0, "kthreadd", uid: 0)
         kworker.kernelThread = true
@@ -596,8 +611,9 @@ private final class Machine {
 
     func socketFinding(_ action: RuleAction, owners: [Int32]) -> Finding {
         let socket = SocketRecord(proto: .tcp, localAddress: "127.0.0.1", localPort: 8001, state: "LISTEN", inode: 77, owners: owners)
-        return Finding(rule: rule(action, subject: "socket"), message: "", hint: nil,
-                       subject: .socket(socket, owners: owners.map { snapshot.process(pid: $0)! }))
+        return Finding(
+            rule: rule(action, subject: "socket"), message: "", hint: nil,
+            subject: .socket(socket, owners: owners.map { snapshot.process(pid: $0)! }))
     }
 
     func pidfileFinding(_ path: String) -> Finding {

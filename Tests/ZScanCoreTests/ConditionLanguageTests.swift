@@ -14,12 +14,14 @@ final class ConditionLanguageTests: XCTestCase {
             host: HostInfo(),
             processes: [
                 ProcessRecord(pid: 1, ppid: 0, pgid: 1, sid: 1, name: "init", cmdline: "/sbin/init", args: ["/sbin/init"], age: 9000),
-                ProcessRecord(pid: 4242, ppid: 1, pgid: 4242, sid: 4000, name: "python3", cmdline: "python3 -m uvicorn app:app --port 8001",
-                              args: ["python3", "-m", "uvicorn", "app:app", "--port", "8001"], user: "dev", uid: 1000, age: 120,
-                              rss: 50_000_000, fds: 12, env: ["CI": "true", "ZSCAN_RUN_ID": "r1"], socketInodes: [10]),
+                ProcessRecord(
+                    pid: 4242, ppid: 1, pgid: 4242, sid: 4000, name: "python3", cmdline: "python3 -m uvicorn app:app --port 8001",
+                    args: ["python3", "-m", "uvicorn", "app:app", "--port", "8001"], user: "dev", uid: 1000, age: 120,
+                    rss: 50_000_000, fds: 12, env: ["CI": "true", "ZSCAN_RUN_ID": "r1"], socketInodes: [10]),
                 ProcessRecord(pid: 4243, ppid: 4242, pgid: 4242, sid: 4000, state: "Z", name: "python3", cmdline: "", args: [], age: 100),
                 ProcessRecord(pid: 4244, ppid: 4242, pgid: 4242, sid: 4000, state: "Z", name: "python3", cmdline: "", args: [], age: 100),
-                ProcessRecord(pid: 5000, ppid: 1, pgid: 5000, sid: 5000, state: "T", name: "vite", cmdline: nil, args: nil, uid: nil, age: 10, socketInodes: [11]),
+                ProcessRecord(
+                    pid: 5000, ppid: 1, pgid: 5000, sid: 5000, state: "T", name: "vite", cmdline: nil, args: nil, uid: nil, age: 10, socketInodes: [11]),
             ],
             sockets: [
                 SocketRecord(proto: .tcp, localAddress: "127.0.0.1", localPort: 8001, state: "LISTEN", inode: 10),
@@ -35,8 +37,10 @@ final class ConditionLanguageTests: XCTestCase {
         try ConditionChecker(scope: Self.scope).compile(text, subject: subject)
     }
 
-    func matching(_ text: String, _ subject: Subject = .process, baseline: Set<ProcessIdentity>? = nil,
-                  pidfiles: [PidFileRecord] = []) throws -> [Int32] {
+    func matching(
+        _ text: String, _ subject: Subject = .process, baseline: Set<ProcessIdentity>? = nil,
+        pidfiles: [PidFileRecord] = []
+    ) throws -> [Int32] {
         let condition = try compile(text, subject)
         let context = EvaluationContext(snapshot: Self.snapshot(), pidfiles: pidfiles, baseline: baseline)
         switch subject {
@@ -62,11 +66,13 @@ final class ConditionLanguageTests: XCTestCase {
 
     func testLiteralsAndUnits() throws {
         let tokens = try ConditionLexer.tokenize("500ms 30s 5m 2h 1d 1.5s 512KB 1MiB 2GB 7 0.25 'a\\'b' \"c\\nd\"").map(\.kind)
-        XCTAssertEqual(tokens, [
-            .duration(0.5), .duration(30), .duration(300), .duration(7200), .duration(86400), .duration(1.5),
-            .bytes(512_000), .bytes(1_048_576), .bytes(2_000_000_000), .integer(7), .float(0.25),
-            .string("a'b"), .string("c\nd"), .end,
-        ])
+        XCTAssertEqual(
+            tokens,
+            [
+                .duration(0.5), .duration(30), .duration(300), .duration(7200), .duration(86400), .duration(1.5),
+                .bytes(512_000), .bytes(1_048_576), .bytes(2_000_000_000), .integer(7), .float(0.25),
+                .string("a'b"), .string("c\nd"), .end,
+            ])
     }
 
     func testPrecedenceAndKeywords() throws {
@@ -110,8 +116,9 @@ final class ConditionLanguageTests: XCTestCase {
         XCTAssertEqual(e?.length, 6)
         XCTAssertEqual(error("parent.nmae == 'bash'")?.message, "unknown field 'nmae' of a process (did you mean 'name'?)")
         XCTAssertEqual(error("parent.nmae == 'bash'")?.offset, 7)
-        XCTAssertEqual(error("cmdline any_matches dev_server")?.message,
-                       "'any_matches' needs a list of patterns: 'dev_server' is not a list (did you mean 'dev_servers'?)")
+        XCTAssertEqual(
+            error("cmdline any_matches dev_server")?.message,
+            "'any_matches' needs a list of patterns: 'dev_server' is not a list (did you mean 'dev_servers'?)")
         XCTAssertEqual(error("owner.stat == 'T'", .socket)?.message, "unknown field 'stat' of a process (did you mean 'state'?)")
         XCTAssertEqual(error("local_prot == 80", .socket)?.message, "unknown field 'local_prot' of a socket (did you mean 'local_port'?)")
         XCTAssertEqual(error("zzzz")?.message, "unknown field 'zzzz' of a process")

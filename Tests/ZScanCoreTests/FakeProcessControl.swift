@@ -192,8 +192,10 @@ final class FakeProcessControl: ProcessControl, @unchecked Sendable {
     private func spawn(from parent: Int32) -> Int32 {
         let p = processes[parent]!
         nextPid += 1
-        var child = Process(ProcessRecord(pid: nextPid, ppid: parent, name: "\(p.record.name)-child", uid: p.record.uid,
-                                          startTicks: UInt64(nextPid) * 10))
+        var child = Process(
+            ProcessRecord(
+                pid: nextPid, ppid: parent, name: "\(p.record.name)-child", uid: p.record.uid,
+                startTicks: UInt64(nextPid) * 10))
         child.ignoresTerm = p.ignoresTerm
         add(child)
         return nextPid

@@ -95,7 +95,9 @@ final class FieldTableTests: XCTestCase {
         }
         let process: [(String, String)] = [("pid", "1"), ("ppid", "0"), ("state", #""S""#), ("name", #""p""#), ("start_ticks", "0")]
         let sh: [(String, String)] = [("pid", "9"), ("ppid", "1"), ("state", #""S""#), ("name", #""sh""#), ("start_ticks", "0")]
-        let socket: [(String, String)] = [("proto", #""tcp""#), ("local_address", #""127.0.0.1""#), ("local_port", "8000"), ("state", #""LISTEN""#), ("inode", "1")]
+        let socket: [(String, String)] = [
+            ("proto", #""tcp""#), ("local_address", #""127.0.0.1""#), ("local_port", "8000"), ("state", #""LISTEN""#), ("inode", "1"),
+        ]
         let processes = subject == .process ? [object(with(process)), object(sh)] : [object(sh)]
         let sockets = subject == .socket ? [object(with(socket))] : []
         return """
@@ -107,10 +109,12 @@ final class FieldTableTests: XCTestCase {
     /// The JSON keys of a record are its stored fields' keys, in the table's order, then the keys
     /// that are no rule field.
     func testJSONKeysFollowTheFieldTables() {
-        XCTAssertEqual(ProcessRecord.CodingKeys.allCases.map(\.rawValue),
-                       FieldSchema.process.compactMap(\.jsonKey) + ["netns", "socket_inodes"])
-        XCTAssertEqual(SocketRecord.CodingKeys.allCases.map(\.rawValue),
-                       FieldSchema.socket.compactMap(\.jsonKey) + ["netns"])
+        XCTAssertEqual(
+            ProcessRecord.CodingKeys.allCases.map(\.rawValue),
+            FieldSchema.process.compactMap(\.jsonKey) + ["netns", "socket_inodes"])
+        XCTAssertEqual(
+            SocketRecord.CodingKeys.allCases.map(\.rawValue),
+            FieldSchema.socket.compactMap(\.jsonKey) + ["netns"])
         XCTAssertTrue(FieldSchema.pidfile.allSatisfy { $0.jsonKey == nil })
     }
 

@@ -16,7 +16,8 @@ final class GoldenReportTests: XCTestCase {
     /// document without the indentation); text is what `--report text=PATH` writes (plain, uncut).
     static func reporters() -> [any ScanReporter.Type] {
         var reporters = ScanReporters.all
-        for summary in ScanReporters.all.compactMap({ $0.stepSummary }) where !reporters.contains(where: { ObjectIdentifier($0) == ObjectIdentifier(summary) }) {
+        for summary in ScanReporters.all.compactMap({ $0.stepSummary }) where !reporters.contains(where: { ObjectIdentifier($0) == ObjectIdentifier(summary) })
+        {
             reporters.append(summary)
         }
         return reporters
@@ -25,8 +26,10 @@ final class GoldenReportTests: XCTestCase {
     /// The golden file of a format: named with the extension its readers expect, so an editor shows
     /// it as what it is; a format not named here gets `scan.IDENTIFIER`.
     static func goldenFile(_ reporter: any ScanReporter.Type) -> String {
-        let names = ["text": "scan.txt", "json": "scan.json", "junit": "scan.junit.xml", "github": "scan.github.txt",
-                     "prometheus": "scan.prom", "summary": "summary.md"]
+        let names = [
+            "text": "scan.txt", "json": "scan.json", "junit": "scan.junit.xml", "github": "scan.github.txt",
+            "prometheus": "scan.prom", "summary": "summary.md",
+        ]
         return names[reporter.identifier] ?? "scan." + reporter.identifier
     }
 
@@ -44,8 +47,10 @@ final class GoldenReportTests: XCTestCase {
                 continue
             }
             let golden = try XCTUnwrap(FileManager.default.contents(atPath: url.path), "\(url.path) is missing: run scripts/update-goldens")
-            XCTAssertTrue(Array(golden) == bytes, "\(file) differs from its golden file at \(Self.firstDifference(bytes, Array(golden))); "
-                          + "if the change is intended, run scripts/update-goldens and review the diff")
+            XCTAssertTrue(
+                Array(golden) == bytes,
+                "\(file) differs from its golden file at \(Self.firstDifference(bytes, Array(golden))); "
+                    + "if the change is intended, run scripts/update-goldens and review the diff")
         }
         let files = try FileManager.default.contentsOfDirectory(atPath: Self.directory.path).filter { !$0.hasPrefix(".") }
         XCTAssertEqual(Set(files), Set(Self.renderings().map(\.file)), "a golden file without a rendering, or the reverse")

@@ -130,8 +130,9 @@ final class JSON5ParserTests: XCTestCase {
                 }
                 XCTAssertEqual(location, independentLocation(of: location.offset, in: bytes), context, file: file, line: line)
                 // A diagnostic finds the line from the offset; counting lines must agree.
-                XCTAssertEqual(SourceDiagnostic.lineBytes(location, of: bytes), SourceDiagnostic.lineBytes(location.line, of: bytes),
-                               "line of \(location): \(context)", file: file, line: line)
+                XCTAssertEqual(
+                    SourceDiagnostic.lineBytes(location, of: bytes), SourceDiagnostic.lineBytes(location.line, of: bytes),
+                    "line of \(location): \(context)", file: file, line: line)
             }
             XCTAssertLessThan(node.location, node.end, context, file: file, line: line)
             switch node.value {
@@ -142,8 +143,9 @@ final class JSON5ParserTests: XCTestCase {
                 for (scalar, location) in zip(text.unicodeScalars, node.scalarLocations) {
                     let literal = Array(String(scalar).utf8)
                     let written = Array(bytes[location.offset..<min(bytes.count, location.offset + literal.count)])
-                    XCTAssertTrue(written == literal || bytes[location.offset] == UInt8(ascii: "\\"),
-                                  "scalar \(scalar.debugDescription) at \(location): \(context)", file: file, line: line)
+                    XCTAssertTrue(
+                        written == literal || bytes[location.offset] == UInt8(ascii: "\\"),
+                        "scalar \(scalar.debugDescription) at \(location): \(context)", file: file, line: line)
                 }
             case let .array(elements):
                 pending += elements
@@ -181,15 +183,29 @@ final class JSON5ParserTests: XCTestCase {
         let expected: Plain = .o(
             ("format_version", .int(1)),
             ("lists", .o(("dev_servers", .arr([.str("uvicorn"), .str("vite"), .str("next dev")])))),
-            ("rules", .arr([.o(
-                ("id", .str("orphaned_dev_server")),
-                ("severity", .str("error")),
-                ("when", .str("orphaned && cmdline any_matches dev_servers && age > 30s")),
-                ("examples", .o(("match", .arr([.o(
-                    ("pid", .int(4242)), ("ppid", .int(1)), ("orphaned", .bool(true)),
-                    ("age", .num(120)), ("hex", .int(255)), ("inf", .num(-.infinity))
-                )]))))
-            )]))
+            (
+                "rules",
+                .arr([
+                    .o(
+                        ("id", .str("orphaned_dev_server")),
+                        ("severity", .str("error")),
+                        ("when", .str("orphaned && cmdline any_matches dev_servers && age > 30s")),
+                        (
+                            "examples",
+                            .o(
+                                (
+                                    "match",
+                                    .arr([
+                                        .o(
+                                            ("pid", .int(4242)), ("ppid", .int(1)), ("orphaned", .bool(true)),
+                                            ("age", .num(120)), ("hex", .int(255)), ("inf", .num(-.infinity))
+                                        )
+                                    ])
+                                ))
+                        )
+                    )
+                ])
+            )
         )
         XCTAssertEqual(plain(root), expected)
 
@@ -253,18 +269,18 @@ final class JSON5ParserTests: XCTestCase {
         XCTAssertEqual(plain(string), .str("a\"b\\né🧟 xyz\n"))
         XCTAssertEqual(string.location, loc(1, 5, 4))
         let expected = [
-            loc(1, 6, 5),    // a
-            loc(1, 7, 6),    // \"  (at its backslash)
-            loc(1, 9, 8),    // b
-            loc(1, 10, 9),   // \\ ...
+            loc(1, 6, 5),  // a
+            loc(1, 7, 6),  // \"  (at its backslash)
+            loc(1, 9, 8),  // b
+            loc(1, 10, 9),  // \\ ...
             loc(1, 12, 11),  // ... then a literal n
             loc(1, 13, 12),  // \u00e9
             loc(1, 19, 18),  // 🧟: one column, four bytes
             loc(1, 20, 22),  // space
             loc(1, 21, 23),  // x, then the continuation at 1:22
-            loc(2, 1, 26),   // y on the next line
-            loc(2, 2, 27),   // z
-            loc(2, 3, 28),   // \n
+            loc(2, 1, 26),  // y on the next line
+            loc(2, 2, 27),  // z
+            loc(2, 3, 28),  // \n
         ]
         XCTAssertEqual(string.scalarLocations, expected)
         XCTAssertEqual(string.end, loc(2, 6, 31))
@@ -451,8 +467,9 @@ final class JSON5ParserTests: XCTestCase {
         XCTAssertEqual(error(Array("[1, 2, 3, 4]".utf8), maxBytes: 12), "parsed: [int(1), int(2), int(3), int(4)]")
         let huge = [UInt8](repeating: 0x20, count: (16 << 20) + 1)
         XCTAssertThrowsError(try JSON5Parser.parse(huge)) { error in
-            XCTAssertEqual(error as? JSON5Error,
-                           JSON5Error(message: "file too large (16777217 bytes; limit 16777216)", location: self.loc(1, 1, 0), code: .fileTooLarge))
+            XCTAssertEqual(
+                error as? JSON5Error,
+                JSON5Error(message: "file too large (16777217 bytes; limit 16777216)", location: self.loc(1, 1, 0), code: .fileTooLarge))
         }
     }
 
@@ -476,8 +493,9 @@ final class JSON5ParserTests: XCTestCase {
             case let string as String: return .str(string)
             case let array as [Any]: return .arr(array.map(convert))
             case let object as [String: Any]:
-                return .obj(object.keys.sorted { $0.unicodeScalars.lexicographicallyPrecedes($1.unicodeScalars) }
-                    .map { Plain.Pair(key: $0, value: convert(object[$0]!)) })
+                return .obj(
+                    object.keys.sorted { $0.unicodeScalars.lexicographicallyPrecedes($1.unicodeScalars) }
+                        .map { Plain.Pair(key: $0, value: convert(object[$0]!)) })
             default: return .str("unexpected \(type(of: any))")
             }
         }
@@ -490,8 +508,9 @@ final class JSON5ParserTests: XCTestCase {
         case let .int(i): return .num(Double(i))
         case let .arr(a): return .arr(a.map(foundationShaped))
         case let .obj(o):
-            return .obj(o.sorted { $0.key.unicodeScalars.lexicographicallyPrecedes($1.key.unicodeScalars) }
-                .map { Plain.Pair(key: $0.key, value: foundationShaped($0.value)) })
+            return .obj(
+                o.sorted { $0.key.unicodeScalars.lexicographicallyPrecedes($1.key.unicodeScalars) }
+                    .map { Plain.Pair(key: $0.key, value: foundationShaped($0.value)) })
         default: return value
         }
     }
@@ -511,16 +530,26 @@ final class JSON5ParserTests: XCTestCase {
 
     func testPlainJSONAgreesWithFoundation() throws {
         var documents: [(text: String, expected: Plain?)] = [
-            (#"{"a":[1,2,{"b":null}],"c":true,"d":false,"e":"x\"y\\z\/","f":-0.5e3}"#,
-             .o(("a", .arr([.int(1), .int(2), .o(("b", .null))])), ("c", .bool(true)), ("d", .bool(false)), ("e", .str("x\"y\\z/")), ("f", .num(-500)))),
-            (#"["\u0041\u00e9\u4e2d\ud83e\udddf", "tab\tnew\nline", "\u001b[31m", "e\u0301", "\u00e9"]"#,
-             .arr([.str("Aé中🧟"), .str("tab\tnew\nline"), .str("\u{1B}[31m"), .str("e\u{301}"), .str("\u{E9}")])),
-            ("  {\"nested\": {\"deep\": [[[[\"x\"]]]]}, \"empty\": {}, \"none\": []}\r\n",
-             .o(("nested", .o(("deep", .arr([.arr([.arr([.arr([.str("x")])])])])))), ("empty", .o()), ("none", .arr([])))),
+            (
+                #"{"a":[1,2,{"b":null}],"c":true,"d":false,"e":"x\"y\\z\/","f":-0.5e3}"#,
+                .o(("a", .arr([.int(1), .int(2), .o(("b", .null))])), ("c", .bool(true)), ("d", .bool(false)), ("e", .str("x\"y\\z/")), ("f", .num(-500)))
+            ),
+            (
+                #"["\u0041\u00e9\u4e2d\ud83e\udddf", "tab\tnew\nline", "\u001b[31m", "e\u0301", "\u00e9"]"#,
+                .arr([.str("Aé中🧟"), .str("tab\tnew\nline"), .str("\u{1B}[31m"), .str("e\u{301}"), .str("\u{E9}")])
+            ),
+            (
+                "  {\"nested\": {\"deep\": [[[[\"x\"]]]]}, \"empty\": {}, \"none\": []}\r\n",
+                .o(("nested", .o(("deep", .arr([.arr([.arr([.arr([.str("x")])])])])))), ("empty", .o()), ("none", .arr([])))
+            ),
             (#""just a string""#, .str("just a string")), ("42", .int(42)), ("null", .null), ("-0", .num(-0.0)), ("1E+2", .num(100)),
-            ("[0.1, 1e-7, 123456789.123456789, -9007199254740993]", .arr([.num(0.1), .num(1e-7), .num(123456789.123456789), .int(-9007199254740993)])),
-            (#"{"pid": 4242, "cmdline": "python3 -m uvicorn app:app", "ports": [8001, 8002], "started_at": 1712345678.25}"#,
-             .o(("pid", .int(4242)), ("cmdline", .str("python3 -m uvicorn app:app")), ("ports", .arr([.int(8001), .int(8002)])), ("started_at", .num(1712345678.25)))),
+            ("[0.1, 1e-7, 123456789.123456789, -9007199254740993]", .arr([.num(0.1), .num(1e-7), .num(123456789.123456789), .int(-9_007_199_254_740_993)])),
+            (
+                #"{"pid": 4242, "cmdline": "python3 -m uvicorn app:app", "ports": [8001, 8002], "started_at": 1712345678.25}"#,
+                .o(
+                    ("pid", .int(4242)), ("cmdline", .str("python3 -m uvicorn app:app")), ("ports", .arr([.int(8001), .int(8002)])),
+                    ("started_at", .num(1712345678.25)))
+            ),
         ]
         var generator = SplitMix64(seed: 0x5EED_2024)
         for _ in 0..<300 {
@@ -627,23 +656,28 @@ final class JSON5ParserTests: XCTestCase {
         let when = try XCTUnwrap(member(try JSON5Parser.parse(source), "when")).value
         let location = when.location(ofScalar: 12)
         XCTAssertEqual(location, loc(2, 21, 22))
-        XCTAssertEqual(SourceDiagnostic.render(file: "rules/ports.json5", source: source, location: location,
-                                               message: "unknown field 'cmdlin' (did you mean 'cmdline'?)"),
-                       """
-                       rules/ports.json5:2:21: error: unknown field 'cmdlin' (did you mean 'cmdline'?)
-                            when: "orphaned && cmdlin == 'x'",
-                                               ^
+        XCTAssertEqual(
+            SourceDiagnostic.render(
+                file: "rules/ports.json5", source: source, location: location,
+                message: "unknown field 'cmdlin' (did you mean 'cmdline'?)"),
+            """
+            rules/ports.json5:2:21: error: unknown field 'cmdlin' (did you mean 'cmdline'?)
+                 when: "orphaned && cmdlin == 'x'",
+                                    ^
 
-                       """)
+            """)
     }
 
     /// A diagnostic's code goes at the end of its first line, as clang prints a warning's flag.
     func testRenderedDiagnosticEndsWithItsCode() throws {
         let source = Array("{\n\twhen: \"orphaned && cmdlin == 'x'\",\n}\n".utf8)
-        let diagnostic = RuleDiagnostic(file: "rules/ports.json5", location: loc(2, 21, 22), code: .unknownField,
-                                        message: "unknown field 'cmdlin' (did you mean 'cmdline'?)")
+        let diagnostic = RuleDiagnostic(
+            file: "rules/ports.json5", location: loc(2, 21, 22), code: .unknownField,
+            message: "unknown field 'cmdlin' (did you mean 'cmdline'?)")
         XCTAssertEqual(diagnostic.level, .error)
-        XCTAssertEqual(diagnostic.rendered(source: source), """
+        XCTAssertEqual(
+            diagnostic.rendered(source: source),
+            """
             rules/ports.json5:2:21: error: unknown field 'cmdlin' (did you mean 'cmdline'?) [unknown_field]
                  when: "orphaned && cmdlin == 'x'",
                                     ^
@@ -651,7 +685,8 @@ final class JSON5ParserTests: XCTestCase {
             """)
         let warning = RuleDiagnostic(file: "w.json5", location: loc(1, 3, 2), code: .unusedMacro, message: "macro 'm' is never used")
         XCTAssertEqual(warning.level, .warning)
-        XCTAssertEqual(warning.rendered(source: Array("{ m: 1 }".utf8)), "w.json5:1:3: warning: macro 'm' is never used [unused_macro]\n    { m: 1 }\n      ^\n")
+        XCTAssertEqual(
+            warning.rendered(source: Array("{ m: 1 }".utf8)), "w.json5:1:3: warning: macro 'm' is never used [unused_macro]\n    { m: 1 }\n      ^\n")
     }
 
     /// Duplicate keys are kept by the parser and refused by the object reader at the second key.
@@ -672,30 +707,40 @@ final class JSON5ParserTests: XCTestCase {
         XCTAssertThrowsError(try JSON5Parser.parse(noNewline)) { error in
             XCTAssertEqual((error as? JSON5Error)?.location, self.loc(1, 6, 5))
         }
-        XCTAssertEqual(SourceDiagnostic.render(file: "x.json5", source: noNewline, location: loc(1, 6, 5),
-                                               message: "unexpected end of input ('{' at 1:1 is never closed)"),
-                       "x.json5:1:6: error: unexpected end of input ('{' at 1:1 is never closed)\n    {a: 1\n         ^\n")
+        XCTAssertEqual(
+            SourceDiagnostic.render(
+                file: "x.json5", source: noNewline, location: loc(1, 6, 5),
+                message: "unexpected end of input ('{' at 1:1 is never closed)"),
+            "x.json5:1:6: error: unexpected end of input ('{' at 1:1 is never closed)\n    {a: 1\n         ^\n")
         let newline = Array("[1,\n".utf8)
-        XCTAssertEqual(SourceDiagnostic.render(file: "y.json5", source: newline, location: loc(2, 1, 4), severity: "warning",
-                                               message: "unexpected end of input (expected a value)"),
-                       "y.json5:2:1: warning: unexpected end of input (expected a value)\n    \n    ^\n")
-        XCTAssertEqual(SourceDiagnostic.render(file: "e", source: [], location: loc(1, 1, 0), message: "empty document (expected a value)"),
-                       "e:1:1: error: empty document (expected a value)\n    \n    ^\n")
+        XCTAssertEqual(
+            SourceDiagnostic.render(
+                file: "y.json5", source: newline, location: loc(2, 1, 4), severity: "warning",
+                message: "unexpected end of input (expected a value)"),
+            "y.json5:2:1: warning: unexpected end of input (expected a value)\n    \n    ^\n")
+        XCTAssertEqual(
+            SourceDiagnostic.render(file: "e", source: [], location: loc(1, 1, 0), message: "empty document (expected a value)"),
+            "e:1:1: error: empty document (expected a value)\n    \n    ^\n")
     }
 
     func testRenderShowsHostileLinesSafely() {
         // Control characters become '?', invalid UTF-8 U+FFFD, CRLF is a line end, a BOM is skipped.
         let source: [UInt8] = [0xEF, 0xBB, 0xBF] + Array("{\r\n  a: '\u{1B}[31m\u{7F}\u{202E}x',\r\n  b: ".utf8) + [0xFF] + Array("\r\n}".utf8)
-        XCTAssertEqual(SourceDiagnostic.render(file: "c", source: source, location: loc(2, 14, 20), message: "bad\u{1B}]"),
-                       "c:2:14: error: bad?]\n      a: '?[31m??x',\n                 ^\n")
-        XCTAssertEqual(SourceDiagnostic.render(file: "c", source: source, location: loc(3, 6, 30), message: "m"),
-                       "c:3:6: error: m\n      b: \u{FFFD}\n         ^\n")
-        XCTAssertEqual(SourceDiagnostic.render(file: "c", source: source, location: loc(1, 1, 3), message: "m"),
-                       "c:1:1: error: m\n    {\n    ^\n")
-        XCTAssertEqual(SourceDiagnostic.render(file: "c", source: source, location: loc(9, 99, 0), message: "m"),
-                       "c:9:99: error: m\n    \n    ^\n", "a line past the end shows empty")
-        XCTAssertEqual(SourceDiagnostic.render(file: "c", source: Array("ab".utf8), location: loc(1, 50, 49), message: "m"),
-                       "c:1:50: error: m\n    ab\n      ^\n", "a column past the end is clamped to just after the line")
+        XCTAssertEqual(
+            SourceDiagnostic.render(file: "c", source: source, location: loc(2, 14, 20), message: "bad\u{1B}]"),
+            "c:2:14: error: bad?]\n      a: '?[31m??x',\n                 ^\n")
+        XCTAssertEqual(
+            SourceDiagnostic.render(file: "c", source: source, location: loc(3, 6, 30), message: "m"),
+            "c:3:6: error: m\n      b: \u{FFFD}\n         ^\n")
+        XCTAssertEqual(
+            SourceDiagnostic.render(file: "c", source: source, location: loc(1, 1, 3), message: "m"),
+            "c:1:1: error: m\n    {\n    ^\n")
+        XCTAssertEqual(
+            SourceDiagnostic.render(file: "c", source: source, location: loc(9, 99, 0), message: "m"),
+            "c:9:99: error: m\n    \n    ^\n", "a line past the end shows empty")
+        XCTAssertEqual(
+            SourceDiagnostic.render(file: "c", source: Array("ab".utf8), location: loc(1, 50, 49), message: "m"),
+            "c:1:50: error: m\n    ab\n      ^\n", "a column past the end is clamped to just after the line")
 
         // A very long line is shown as a window around the column, caret still under its character.
         let long = String(repeating: "abcdefghij", count: 100)

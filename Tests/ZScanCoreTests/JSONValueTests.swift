@@ -40,8 +40,9 @@ final class JSONValueTests: XCTestCase {
             let ours = try JSONValue.parse(Array(document.utf8))
             XCTAssertEqual(strings(ours), strings(try foundation(document)), document)
         }
-        XCTAssertEqual(try JSONValue.parse(Array("18446744073709551615".utf8)), .number("18446744073709551615"),
-                       "64-bit values keep every digit")
+        XCTAssertEqual(
+            try JSONValue.parse(Array("18446744073709551615".utf8)), .number("18446744073709551615"),
+            "64-bit values keep every digit")
     }
 
     func testErrorsSayWhere() {

@@ -125,7 +125,8 @@ final class LineageTests: XCTestCase {
             ],
             sockets: [
                 SocketRecord(proto: .tcp, localAddress: "127.0.0.1", localPort: 8001, state: "LISTEN", inode: 100),
-                SocketRecord(proto: .tcp, localAddress: "127.0.0.1", localPort: 8001, remoteAddress: "127.0.0.1", remotePort: 5555, state: "ESTABLISHED", inode: 101),
+                SocketRecord(
+                    proto: .tcp, localAddress: "127.0.0.1", localPort: 8001, remoteAddress: "127.0.0.1", remotePort: 5555, state: "ESTABLISHED", inode: 101),
                 SocketRecord(proto: .udp, localAddress: "0.0.0.0", localPort: 5353, state: "UNCONN", inode: 102),
                 SocketRecord(proto: .tcp, localAddress: "127.0.0.1", localPort: 8002, state: "TIME_WAIT", inode: 0),
             ])

@@ -192,8 +192,9 @@ final class LinearRegexTests: XCTestCase {
             if caseInsensitive { pattern = "(?i)" + pattern }
             let ours = try LinearRegex(pattern)
             // ICU refuses the empty pattern; a non-capturing group around it changes nothing else.
-            let theirs = try NSRegularExpression(pattern: caseInsensitive
-                ? "(?i)(?:" + pattern.dropFirst(4) + ")" : "(?:" + pattern + ")")
+            let theirs = try NSRegularExpression(
+                pattern: caseInsensitive
+                    ? "(?i)(?:" + pattern.dropFirst(4) + ")" : "(?:" + pattern + ")")
             for _ in 0..<8 {
                 let text = randomText(&random, caseInsensitive: caseInsensitive)
                 let start = DispatchTime.now().uptimeNanoseconds
@@ -207,8 +208,9 @@ final class LinearRegexTests: XCTestCase {
                 let actual = ours.matches(text)
                 if expected { matched += 1 }
                 if actual != expected {
-                    XCTFail("seed \(seed) round \(round): pattern \(pattern) text \(text.debugDescription): "
-                        + "ours \(actual), NSRegularExpression \(expected)")
+                    XCTFail(
+                        "seed \(seed) round \(round): pattern \(pattern) text \(text.debugDescription): "
+                            + "ours \(actual), NSRegularExpression \(expected)")
                 }
                 compared += 1
             }
@@ -309,10 +311,13 @@ final class LinearRegexTests: XCTestCase {
             }
             XCTAssertEqual(result, item.expected, item.pattern)
             XCTAssertLessThan(fullTime, 2.0, "\(item.pattern) took \(fullTime) s on 100,000 scalars")
-            XCTAssertLessThan(fullTime, 3 * halfTime + 0.005,
-                              "\(item.pattern): \(halfTime) s for 50,000 scalars but \(fullTime) s for 100,000")
-            print(String(format: "LinearRegex timing: %@ on 100,000 scalars: %.1f ms (50,000: %.1f ms)",
-                         item.pattern, fullTime * 1000, halfTime * 1000))
+            XCTAssertLessThan(
+                fullTime, 3 * halfTime + 0.005,
+                "\(item.pattern): \(halfTime) s for 50,000 scalars but \(fullTime) s for 100,000")
+            print(
+                String(
+                    format: "LinearRegex timing: %@ on 100,000 scalars: %.1f ms (50,000: %.1f ms)",
+                    item.pattern, fullTime * 1000, halfTime * 1000))
         }
     }
 
@@ -326,8 +331,10 @@ final class LinearRegexTests: XCTestCase {
         XCTAssertFalse(result, "python3 is not preceded by ^ or /")
         XCTAssertTrue(regex.matches("/usr/bin/Python3.12 -m app --port 8001"))
         XCTAssertLessThan(time, 1.0)
-        print(String(format: "LinearRegex timing: %d-instruction rule on %d bytes: %.1f ms",
-                     regex.program.instructions.count, text.utf8.count, time * 1000))
+        print(
+            String(
+                format: "LinearRegex timing: %d-instruction rule on %d bytes: %.1f ms",
+                regex.program.instructions.count, text.utf8.count, time * 1000))
     }
 
     private func fastest(of runs: Int, _ body: () -> Void) -> Double {
@@ -407,10 +414,14 @@ final class LinearRegexTests: XCTestCase {
             ("a{2000}", "pattern too large (2001 instructions, over 2000; the limit keeps matching fast)", 1),
             ("x{1500}y{1500}", "pattern too large (3001 instructions, over 2000; the limit keeps matching fast)", 8),
             ("((a{1000}){1000}){1000}", "pattern too large (1000000001 instructions, over 2000; the limit keeps matching fast)", 10),
-            ("(((a{99999}){99999}){99999}){99999}",
-             "pattern too large (over 1000000000000 instructions, over 2000; the limit keeps matching fast)", 4),
-            (String(repeating: "(", count: 101) + "a" + String(repeating: ")", count: 101),
-             "too many nested groups (more than 100)", 100),
+            (
+                "(((a{99999}){99999}){99999}){99999}",
+                "pattern too large (over 1000000000000 instructions, over 2000; the limit keeps matching fast)", 4
+            ),
+            (
+                String(repeating: "(", count: 101) + "a" + String(repeating: ")", count: 101),
+                "too many nested groups (more than 100)", 100
+            ),
         ]
         for (pattern, message, offset) in cases {
             do {

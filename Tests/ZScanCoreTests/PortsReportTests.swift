@@ -7,8 +7,9 @@ final class PortsReportTests: XCTestCase {
         var s = Snapshot(
             host: HostInfo(), counters: ScanCounters(fdsUnreadable: 1),
             processes: [
-                ProcessRecord(pid: 10, ppid: 1, state: "T", name: "uvicorn", cmdline: "python3 -m uvicorn\u{1B}[2J app:app",
-                              user: "dev", uid: 1000, age: 130, fds: 5, socketInodes: [100]),
+                ProcessRecord(
+                    pid: 10, ppid: 1, state: "T", name: "uvicorn", cmdline: "python3 -m uvicorn\u{1B}[2J app:app",
+                    user: "dev", uid: 1000, age: 130, fds: 5, socketInodes: [100]),
                 ProcessRecord(pid: 11, ppid: 10, name: "uvicorn", cmdline: "python3 -m uvicorn app:app", uid: 1000, age: 20, fds: 5, socketInodes: [100]),
             ],
             sockets: [
@@ -22,7 +23,9 @@ final class PortsReportTests: XCTestCase {
 
     func testTableListsEveryHolderAndEscapesCommands() {
         let report = PortsReport(snapshot: snapshot(), requested: [])
-        XCTAssertEqual(report.text(width: nil), """
+        XCTAssertEqual(
+            report.text(width: nil),
+            """
             PROTO  ADDRESS    PORT  PID  USER  STATE  AGE  COMMAND
             tcp6   ::         2024  -    -     -      -    (owner not visible: permission denied)
             tcp    127.0.0.1  8001  10   dev   T      2m   python3 -m uvicorn\\e[2J app:app

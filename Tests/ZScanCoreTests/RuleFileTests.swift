@@ -9,7 +9,9 @@ final class RuleFileTests: XCTestCase {
     static func files(in directory: String) throws -> [RuleSource] {
         let url = root.appendingPathComponent(directory)
         let names = try FileManager.default.contentsOfDirectory(atPath: url.path).filter { $0.hasSuffix(".json5") }.sorted()
-        return try names.map { RuleSource(name: "\(directory)/\($0)", bytes: Array(try Data(contentsOf: url.appendingPathComponent($0))), builtin: directory == "rules") }
+        return try names.map {
+            RuleSource(name: "\(directory)/\($0)", bytes: Array(try Data(contentsOf: url.appendingPathComponent($0))), builtin: directory == "rules")
+        }
     }
 
     func testEmbeddedRulesAreTheRuleFiles() throws {
@@ -17,7 +19,8 @@ final class RuleFileTests: XCTestCase {
         XCTAssertEqual(BuiltinRules.files.map(\.name), onDisk.map(\.name), "run scripts/embed-rules")
         for (embedded, file) in zip(BuiltinRules.files, onDisk) {
             let text = String(decoding: file.bytes, as: UTF8.self)
-            XCTAssertEqual(embedded.text, text.hasSuffix("\n") ? String(text.dropLast()) : text, "\(file.name) differs from the embedded copy: run scripts/embed-rules")
+            XCTAssertEqual(
+                embedded.text, text.hasSuffix("\n") ? String(text.dropLast()) : text, "\(file.name) differs from the embedded copy: run scripts/embed-rules")
         }
     }
 
@@ -31,11 +34,13 @@ final class RuleFileTests: XCTestCase {
         XCTAssertEqual(set.warnings.map { $0.rendered(source: set.sources[$0.file] ?? []) }, [])
         let ids = Set(set.rules.map(\.id))
         // The built-in rule ids are a contract (rules/README.md): renaming one breaks users' --fail-on.
-        XCTAssertEqual(ids, [
-            "zombie", "zombie_parent", "orphaned_dev_server", "orphaned_process", "port_held_by_stopped",
-            "port_held_by_orphan", "port_owner_unknown", "close_wait_pileup", "cpu_hang", "d_state_hang",
-            "stopped_process", "stale_pidfile", "leaked_process",
-        ])
+        XCTAssertEqual(
+            ids,
+            [
+                "zombie", "zombie_parent", "orphaned_dev_server", "orphaned_process", "port_held_by_stopped",
+                "port_held_by_orphan", "port_owner_unknown", "close_wait_pileup", "cpu_hang", "d_state_hang",
+                "stopped_process", "stale_pidfile", "leaked_process",
+            ])
         for rule in set.rules {
             XCTAssertFalse(rule.examples.match.isEmpty, "\(rule.id) needs examples.match")
             XCTAssertFalse(rule.examples.noMatch.isEmpty, "\(rule.id) needs examples.no_match")
@@ -68,11 +73,13 @@ final class RuleFileTests: XCTestCase {
         let set = try RuleLoader.load([RuleSource(name: "big.json5", bytes: Array(file.utf8))])
         let problems = RuleExampleRunner.run(set)
         let caret = String(repeating: " ", count: 4 + 40) + "^"
-        XCTAssertEqual(problems.map { $0.rendered(source: Array(file.utf8)) }, [
-            "big.json5:5:41: error: rule 'big': this example should match, but it does not [example_mismatch]\n"
-                + "        examples: { match: [{ rss: \"2GB\" }, { rss: \"10MB\" }], no_match: [{ rss: 5 }] },\n"
-                + caret + "\n",
-        ])
+        XCTAssertEqual(
+            problems.map { $0.rendered(source: Array(file.utf8)) },
+            [
+                "big.json5:5:41: error: rule 'big': this example should match, but it does not [example_mismatch]\n"
+                    + "        examples: { match: [{ rss: \"2GB\" }, { rss: \"10MB\" }], no_match: [{ rss: 5 }] },\n"
+                    + caret + "\n"
+            ])
     }
 
     /// An example that cannot be read is reported by code at the place in it, like a rule file's problems.
@@ -104,7 +111,9 @@ final class RuleFileTests: XCTestCase {
             listed[String(cells[0].dropFirst().dropLast())] = cells[1]
         }
         for code in DiagnosticCode.allCases {
-            XCTAssertEqual(listed[code.rawValue], code.defaultLevel.rawValue, "rules/README.md: add | `\(code.rawValue)` | \(code.defaultLevel.rawValue) | \(code.summary) |")
+            XCTAssertEqual(
+                listed[code.rawValue], code.defaultLevel.rawValue,
+                "rules/README.md: add | `\(code.rawValue)` | \(code.defaultLevel.rawValue) | \(code.summary) |")
         }
         for name in listed.keys where DiagnosticCode(rawValue: name) == nil {
             XCTFail("rules/README.md lists '\(name)', which is no diagnostic code")

@@ -54,10 +54,12 @@ final class ScanReportTests: XCTestCase {
         }
         let zombie = ScanReportFixture.zombies()[0]
         XCTAssertEqual(summary([], processes: 1, sockets: 1, ms: 0.42), "no findings in 1 process, 1 socket · 0.4 ms\n")
-        XCTAssertTrue(summary([ScanReportFixture.unknownOwner()], processes: 2, sockets: 0, ms: 12.4)
-            .hasSuffix("\n1 finding (0 errors, 0 warnings, 1 info) in 2 processes, 0 sockets · 12 ms\n"))
-        XCTAssertTrue(summary([zombie, ScanReportFixture.stoppedHolder()], failing: 1, processes: 312, sockets: 40, ms: 1530)
-            .hasSuffix("\n2 findings (1 error, 1 warning, 0 info) in 312 processes, 40 sockets · 1.5 s\nfailing: 1 finding selected by --fail-on\n"))
+        XCTAssertTrue(
+            summary([ScanReportFixture.unknownOwner()], processes: 2, sockets: 0, ms: 12.4)
+                .hasSuffix("\n1 finding (0 errors, 0 warnings, 1 info) in 2 processes, 0 sockets · 12 ms\n"))
+        XCTAssertTrue(
+            summary([zombie, ScanReportFixture.stoppedHolder()], failing: 1, processes: 312, sockets: 40, ms: 1530)
+                .hasSuffix("\n2 findings (1 error, 1 warning, 0 info) in 312 processes, 40 sockets · 1.5 s\nfailing: 1 finding selected by --fail-on\n"))
     }
 
     func testWidthCutsRowsAndWrapsMessagesAndHints() {
@@ -73,9 +75,13 @@ final class ScanReportTests: XCTestCase {
         XCTAssertTrue(wrapped.allSatisfy { $0.unicodeScalars.count <= 50 || !$0.dropFirst(8).contains(" ") }, wrapped.joined(separator: "\n"))
         XCTAssertTrue(lines.contains { $0.hasPrefix("  hint: ") } && lines.contains { $0.hasPrefix("        ") && !$0.hasPrefix("         ") })
         // The summary breaks before "in" (never inside a coloured count).
-        XCTAssertEqual(Array(lines.suffix(3)), ["8 findings (4 errors, 3 warnings, 1 info)",
-                                                "  in 312 processes, 40 sockets, 2 PID files · 12 ms",
-                                                "failing: 4 findings selected by --fail-on"])
+        XCTAssertEqual(
+            Array(lines.suffix(3)),
+            [
+                "8 findings (4 errors, 3 warnings, 1 info)",
+                "  in 312 processes, 40 sockets, 2 PID files · 12 ms",
+                "failing: 4 findings selected by --fail-on",
+            ])
         let uncut = ScanTextReport(result: ScanReportFixture.result(), style: .plain, width: nil).render()
         XCTAssertTrue(uncut.contains(ScanReportFixture.longCommand))
         XCTAssertTrue(uncut.contains("    uvicorn (4242) outlived its session; listening on 8001, 8002\n"))
@@ -145,10 +151,12 @@ final class ScanReportTests: XCTestCase {
         XCTAssertEqual(summary["findings"] as? Int, 8)
         XCTAssertEqual(summary["failing"] as? Int, 4)
         XCTAssertEqual(summary["by_severity"] as? [String: Int], ["error": 4, "warning": 3, "info": 1] as [String: Int]?)
-        XCTAssertEqual(summary["by_rule"] as? [String: Int], [
-            "zombie": 2, "orphaned_dev_server": 2, "port_held_by_stopped": 1, "stale_pidfile": 2,
-            "port_owner_unknown": 1, "cpu_hang": 0,
-        ])
+        XCTAssertEqual(
+            summary["by_rule"] as? [String: Int],
+            [
+                "zombie": 2, "orphaned_dev_server": 2, "port_held_by_stopped": 1, "stale_pidfile": 2,
+                "port_owner_unknown": 1, "cpu_hang": 0,
+            ])
         XCTAssertEqual(summary["rules"] as? [String], ScanReportFixture.rules.map(\.id))
         XCTAssertEqual((doc["actions"] as? [Any])?.count, 0)
         XCTAssertEqual(doc["errors"] as? [String], ScanReportFixture.errors)
@@ -222,11 +230,14 @@ final class ScanReportTests: XCTestCase {
             ("a bad action", finding { $0["action"] = "kill" }),
             ("a typo'd finding key", finding { $0["hnt"] = $0.removeValue(forKey: "hint") }),
             ("a subject without its record", finding { $0["subject"] = "socket" }),
-            ("a pid as a string", finding { f in
-                var p = f["process"] as! [String: Any]
-                p["pid"] = "4243"
-                f["process"] = p
-            }),
+            (
+                "a pid as a string",
+                finding { f in
+                    var p = f["process"] as! [String: Any]
+                    p["pid"] = "4243"
+                    f["process"] = p
+                }
+            ),
         ]
         let verdicts = try SchemaValidator().validate(try broken.map { try JSONSerialization.data(withJSONObject: $0.1) })
         XCTAssertEqual(verdicts.count, broken.count)
@@ -339,10 +350,12 @@ enum ScanReportFixture {
 
     static func zombies() -> [Finding] {
         [(4243, "\u{1B}[31mx\ny", 61.0), (4244, "sleep", 45.0)].map { pid, name, age in
-            let process = ProcessRecord(pid: Int32(pid), ppid: 4000, pgid: 4000, sid: 3900, state: "Z", name: name, cmdline: "",
-                                        startTicks: UInt64(pid) * 2 + 514, age: age)
-            return Finding(rule: zombie, message: "\(name) (\(pid)) is a zombie; make (4000) has not reaped it",
-                           hint: "make the parent reap it: kill -CHLD 4000", subject: .process(process))
+            let process = ProcessRecord(
+                pid: Int32(pid), ppid: 4000, pgid: 4000, sid: 3900, state: "Z", name: name, cmdline: "",
+                startTicks: UInt64(pid) * 2 + 514, age: age)
+            return Finding(
+                rule: zombie, message: "\(name) (\(pid)) is a zombie; make (4000) has not reaped it",
+                hint: "make the parent reap it: kill -CHLD 4000", subject: .process(process))
         }
     }
 
@@ -354,21 +367,25 @@ enum ScanReportFixture {
             pid: 4300, ppid: 1, name: "node", cmdline: "node /srv/web/node_modules/.bin/vite --port 5173", user: "dev",
             uid: 1000, startTicks: 7000, age: 7300, ports: [5173], reparented: true, orphaned: true)
         return [
-            Finding(rule: devServer, message: "uvicorn (4242) outlived its session; listening on 8001, 8002",
-                    hint: "stop it with: zscan --cleanup --pattern uvicorn", subject: .process(uvicorn)),
-            Finding(rule: devServer, message: "node (4300) outlived its session; listening on 5173",
-                    hint: "stop it with: zscan --cleanup --pattern node", subject: .process(vite)),
+            Finding(
+                rule: devServer, message: "uvicorn (4242) outlived its session; listening on 8001, 8002",
+                hint: "stop it with: zscan --cleanup --pattern uvicorn", subject: .process(uvicorn)),
+            Finding(
+                rule: devServer, message: "node (4300) outlived its session; listening on 5173",
+                hint: "stop it with: zscan --cleanup --pattern node", subject: .process(vite)),
         ]
     }
 
     static func stoppedHolder() -> Finding {
-        let socket = SocketRecord(proto: .tcp, localAddress: "127.0.0.1", localPort: 3000, state: "LISTEN", inode: 5551,
-                                  uid: 1000, owners: [4250, 4251])
+        let socket = SocketRecord(
+            proto: .tcp, localAddress: "127.0.0.1", localPort: 3000, state: "LISTEN", inode: 5551,
+            uid: 1000, owners: [4250, 4251])
         let owners = [4250, 4251].map {
             ProcessRecord(pid: Int32($0), ppid: 1, state: "T", name: "node", cmdline: "node server.js", startTicks: 6000, age: 900)
         }
-        return Finding(rule: stopped, message: "port 3000 is held by node (4250), which is stopped",
-                       hint: "resume it with kill -CONT 4250, or end it", subject: .socket(socket, owners: owners))
+        return Finding(
+            rule: stopped, message: "port 3000 is held by node (4250), which is stopped",
+            hint: "resume it with kill -CONT 4250, or end it", subject: .socket(socket, owners: owners))
     }
 
     static func unknownOwner() -> Finding {

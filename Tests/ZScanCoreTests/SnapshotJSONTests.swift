@@ -14,28 +14,32 @@ final class SnapshotJSONTests: XCTestCase {
     static func sample() -> Snapshot {
         var processes: [ProcessRecord] = []
         for (i, name) in hostile.enumerated() {
-            processes.append(ProcessRecord(
-                pid: Int32(100 + i), ppid: 1, pgid: Int32(100 + i), sid: 50, tty: i % 2 == 0 ? "pts/1" : nil,
-                state: i % 3 == 0 ? "Z" : "S", name: name, exe: "/usr/bin/\(name)", cmdline: "\(name) --flag",
-                args: [name, "--flag"], cwd: "/tmp", user: "root", uid: 0, startTicks: UInt64(1000 + i),
-                startedAt: 1_700_000_000.25, age: 12.5, cpuTime: 0.01, rss: 4096, threads: 2, fds: 4,
-                ports: [8001], listening: true, connections: 0, children: [], env: ["KEY": name],
-                cgroup: "/user.slice", kernelThread: false, reparented: true, sessionAlive: false,
-                orphaned: true, netns: 4026531840, socketInodes: [777]))
+            processes.append(
+                ProcessRecord(
+                    pid: Int32(100 + i), ppid: 1, pgid: Int32(100 + i), sid: 50, tty: i % 2 == 0 ? "pts/1" : nil,
+                    state: i % 3 == 0 ? "Z" : "S", name: name, exe: "/usr/bin/\(name)", cmdline: "\(name) --flag",
+                    args: [name, "--flag"], cwd: "/tmp", user: "root", uid: 0, startTicks: UInt64(1000 + i),
+                    startedAt: 1_700_000_000.25, age: 12.5, cpuTime: 0.01, rss: 4096, threads: 2, fds: 4,
+                    ports: [8001], listening: true, connections: 0, children: [], env: ["KEY": name],
+                    cgroup: "/user.slice", kernelThread: false, reparented: true, sessionAlive: false,
+                    orphaned: true, netns: 4_026_531_840, socketInodes: [777]))
         }
         processes.append(ProcessRecord(pid: 1, ppid: 0, name: "init", kernelThread: false))
         processes.sort { $0.pid < $1.pid }
         return Snapshot(
-            host: HostInfo(hostname: "h", kernel: "6.1", bootTime: 1_699_999_000.5, uptime: 1000.25,
-                           clockTicks: 100, pageSize: 4096, initPid: 1, initName: "init", collectorPid: 99),
+            host: HostInfo(
+                hostname: "h", kernel: "6.1", bootTime: 1_699_999_000.5, uptime: 1000.25,
+                clockTicks: 100, pageSize: 4096, initPid: 1, initName: "init", collectorPid: 99),
             takenAt: 1_700_000_012.75, durationMs: 3.5, fields: .all,
             counters: ScanCounters(vanished: 2, denied: 3, fdsUnreadable: 1),
             processes: processes,
             sockets: [
-                SocketRecord(proto: .tcp6, localAddress: "::ffff:127.0.0.1", localPort: 8001, state: "LISTEN",
-                             inode: 777, uid: 0, owners: [100], ownerKnown: true, netns: 4026531840),
-                SocketRecord(proto: .udp, localAddress: "0.0.0.0", localPort: 53, state: "UNCONN",
-                             inode: 778, owners: [], ownerKnown: false, netns: nil),
+                SocketRecord(
+                    proto: .tcp6, localAddress: "::ffff:127.0.0.1", localPort: 8001, state: "LISTEN",
+                    inode: 777, uid: 0, owners: [100], ownerKnown: true, netns: 4_026_531_840),
+                SocketRecord(
+                    proto: .udp, localAddress: "0.0.0.0", localPort: 53, state: "UNCONN",
+                    inode: 778, owners: [], ownerKnown: false, netns: nil),
             ])
     }
 
@@ -122,7 +126,8 @@ final class SnapshotJSONTests: XCTestCase {
         for (processExtra, socketExtra, expected) in cases {
             let processes = processExtra.map { "[{\(process), \($0)}]" } ?? "[]"
             let sockets = socketExtra.map { "[{\(socket), \($0)}]" } ?? "[]"
-            let document = #"{"format_version": "1.0", "host": {"boot_time": 0, "clock_ticks": 100}, "taken_at": 0, "processes": \#(processes), "sockets": \#(sockets)}"#
+            let document =
+                #"{"format_version": "1.0", "host": {"boot_time": 0, "clock_ticks": 100}, "taken_at": 0, "processes": \#(processes), "sockets": \#(sockets)}"#
             XCTAssertThrowsError(try Snapshot.decode(json: Array(document.utf8))) { error in
                 XCTAssertEqual("\(error)", "invalid snapshot: \(expected)")
             }
@@ -131,7 +136,8 @@ final class SnapshotJSONTests: XCTestCase {
 
     /// A missing or null key that is not required leaves the record's default.
     func testMissingAndNullKeysKeepTheDefaults() throws {
-        let document = #"{"format_version": "1.0", "host": {"boot_time": 0, "clock_ticks": 100}, "taken_at": 0, "processes": [{"pid": 1, "ppid": 0, "state": "S", "name": "p", "start_ticks": 0, "threads": null, "exe": null}], "sockets": [{"proto": "tcp", "local_address": "a", "local_port": 1, "state": "LISTEN", "inode": 1, "owner_known": null}]}"#
+        let document =
+            #"{"format_version": "1.0", "host": {"boot_time": 0, "clock_ticks": 100}, "taken_at": 0, "processes": [{"pid": 1, "ppid": 0, "state": "S", "name": "p", "start_ticks": 0, "threads": null, "exe": null}], "sockets": [{"proto": "tcp", "local_address": "a", "local_port": 1, "state": "LISTEN", "inode": 1, "owner_known": null}]}"#
         let snapshot = try Snapshot.decode(json: Array(document.utf8))
         XCTAssertEqual(snapshot.processes, [ProcessRecord(pid: 1, ppid: 0, state: "S", name: "p")])
         XCTAssertEqual(snapshot.sockets, [SocketRecord(proto: .tcp, localAddress: "a", localPort: 1, state: "LISTEN", inode: 1)])

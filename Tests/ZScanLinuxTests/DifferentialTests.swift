@@ -78,7 +78,8 @@ final class DifferentialTests: XCTestCase {
             for line in try runTool("/usr/bin/ss", [flag]).split(separator: "\n") {
                 let columns = line.split(separator: " ", omittingEmptySubsequences: true)
                 guard columns.count >= 4, let colon = columns[3].lastIndex(of: ":"),
-                      let port = Int(columns[3][columns[3].index(after: colon)...]) else { continue }
+                    let port = Int(columns[3][columns[3].index(after: colon)...])
+                else { continue }
                 let family = columns[3].hasPrefix("[") ? "6" : ""
                 var pids: [Int32] = []
                 var rest = line[...]
@@ -159,9 +160,10 @@ final class DifferentialTests: XCTestCase {
         defer { fixture.stop() }
         func tcp(_ netlink: Bool, _ fields: FieldSet) throws -> Set<String> {
             let s = try LinuxSnapshotSource(useNetlink: netlink).collect(what: fields)
-            return Set(s.sockets.filter { $0.proto.isTCP }.map {
-                "\($0.proto) \($0.localAddress):\($0.localPort) \($0.remoteAddress):\($0.remotePort) \($0.state) \($0.inode) \($0.uid) \($0.owners)"
-            })
+            return Set(
+                s.sockets.filter { $0.proto.isTCP }.map {
+                    "\($0.proto) \($0.localAddress):\($0.localPort) \($0.remoteAddress):\($0.remotePort) \($0.state) \($0.inode) \($0.uid) \($0.owners)"
+                })
         }
         let viaProc = try tcp(false, .standard)
         let viaNetlink = try tcp(true, .standard)
@@ -183,7 +185,7 @@ final class DifferentialTests: XCTestCase {
     /// sid 0 means unknown, and a double-forked child is adopted by that PID 1.
     func testInsidePrivatePIDNamespace() throws {
         guard (try? runTool("/usr/bin/unshare", ["--pid", "--fork", "--mount-proc", "true"])) != nil,
-              FileManager.default.isExecutableFile(atPath: "/usr/bin/unshare")
+            FileManager.default.isExecutableFile(atPath: "/usr/bin/unshare")
         else { throw XCTSkip("unshare is not available") }
         let fixture = Products.path("zscan-fixture")
         let zscan = Products.path("zscan")

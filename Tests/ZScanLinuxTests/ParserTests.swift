@@ -9,7 +9,7 @@ final class ParserTests: XCTestCase {
         array.withUnsafeBufferPointer(body)
     }
 
-    static func statLine(comm: String, state: String = "S", ppid: Int = 1, flags: Int = 4194560, start: Int = 12345) -> String {
+    static func statLine(comm: String, state: String = "S", ppid: Int = 1, flags: Int = 4_194_560, start: Int = 12345) -> String {
         "42 (\(comm)) \(state) \(ppid) 42 42 34817 42 \(flags) 100 0 0 0 250 150 0 0 20 0 3 0 \(start) 10000000 512 18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 0 17 1 0 0 0 0 0\n"
     }
 
@@ -112,7 +112,8 @@ final class ParserTests: XCTestCase {
         XCTAssertTrue(parse("sh\0-c\0sleep 1; echo\0") == (["sh", "-c", "sleep 1; echo"], "sh -c sleep 1; echo"))
         // setproctitle: one string with spaces, padded with NULs, or not terminated at all.
         XCTAssertTrue(parse("postgres: writer process\0\0\0\0") == (["postgres:", "writer", "process"], "postgres: writer process"))
-        XCTAssertTrue(parse("nginx: master process /usr/sbin/nginx") == (["nginx:", "master", "process", "/usr/sbin/nginx"], "nginx: master process /usr/sbin/nginx"))
+        XCTAssertTrue(
+            parse("nginx: master process /usr/sbin/nginx") == (["nginx:", "master", "process", "/usr/sbin/nginx"], "nginx: master process /usr/sbin/nginx"))
         XCTAssertTrue(parse("nginx:  worker  process\0\0") == (["nginx:", "worker", "process"], "nginx: worker process"))
         // An ordinary single argument that contains a space keeps it.
         XCTAssertTrue(parse("my prog\0") == (["my prog"], "my prog"))
@@ -121,9 +122,9 @@ final class ParserTests: XCTestCase {
 
     func testTTYNames() {
         XCTAssertNil(TTYName.name(0))
-        XCTAssertEqual(TTYName.name(34817), "pts/1")   // 136:1
+        XCTAssertEqual(TTYName.name(34817), "pts/1")  // 136:1
         XCTAssertEqual(TTYName.name(Int32(136 << 8 | 0 | (1 << 20))), "pts/256")
-        XCTAssertEqual(TTYName.name(1025), "tty1")      // 4:1
+        XCTAssertEqual(TTYName.name(1025), "tty1")  // 4:1
         XCTAssertEqual(TTYName.name(Int32(4 << 8 | 64)), "ttyS0")
         XCTAssertEqual(TTYName.name(Int32(5 << 8 | 1)), "console")
     }
@@ -149,7 +150,11 @@ final class ParserTests: XCTestCase {
     func testIPv4TableDecodesHostOrderAddresses() {
         let sockets = bytes(Array(Self.tcp4.utf8)) { NetTableParser.parse($0, proto: .tcp, netns: 7) }
         XCTAssertEqual(sockets.count, 4)
-        XCTAssertEqual(sockets[0], SocketRecord(proto: .tcp, localAddress: "127.0.0.1", localPort: 8001, remoteAddress: "0.0.0.0", remotePort: 0, state: "LISTEN", inode: 4242, uid: 1000, netns: 7))
+        XCTAssertEqual(
+            sockets[0],
+            SocketRecord(
+                proto: .tcp, localAddress: "127.0.0.1", localPort: 8001, remoteAddress: "0.0.0.0", remotePort: 0, state: "LISTEN", inode: 4242, uid: 1000,
+                netns: 7))
         XCTAssertEqual(sockets[1].localAddress, "0.0.0.0")
         XCTAssertEqual(sockets[1].localPort, 2024)
         XCTAssertEqual(sockets[2].state, "CLOSE_WAIT")
@@ -208,6 +213,6 @@ final class ParserTests: XCTestCase {
         XCTAssertNil(cgroup("garbage\n"))
         XCTAssertNil(cgroup(""))
         let link = Array("net:[4026531840]".utf8)
-        XCTAssertEqual(NamespaceLink.inode(link, count: link.count), 4026531840)
+        XCTAssertEqual(NamespaceLink.inode(link, count: link.count), 4_026_531_840)
     }
 }

@@ -267,9 +267,11 @@ final class PidFileReaderTests: XCTestCase {
     func testPosixLockHeldByAnotherProcessIsSeen() throws {
         guard FileManager.default.isExecutableFile(atPath: "/usr/bin/python3") else { throw XCTSkip("no python3 to take a POSIX lock") }
         let path = try write("posix.pid", "1\n")
-        let holder = try startLockHolder("/usr/bin/python3", [
-            "-c", "import fcntl, sys, time; f = open(sys.argv[1], 'r+'); fcntl.lockf(f, fcntl.LOCK_EX); time.sleep(30)", path,
-        ], path: path)
+        let holder = try startLockHolder(
+            "/usr/bin/python3",
+            [
+                "-c", "import fcntl, sys, time; f = open(sys.argv[1], 'r+'); fcntl.lockf(f, fcntl.LOCK_EX); time.sleep(30)", path,
+            ], path: path)
         defer { end(holder) }
         let locks = try String(contentsOfFile: "/proc/locks", encoding: .utf8)
         XCTAssertTrue(locks.split(separator: "\n").contains { $0.contains("POSIX") && $0.contains(" \(holder.processIdentifier) ") })
@@ -341,11 +343,13 @@ final class PidFileReaderTests: XCTestCase {
         let (records, problems) = try read([directory + "/*.pid"])
         XCTAssertEqual(names(records), ["good.pid"])
         XCTAssertEqual(records.first?.pid, 1)
-        XCTAssertEqual(problems, [
-            "cannot read \(directory)/dangling.pid: No such file or directory",
-            "cannot read \(directory)/dir.pid: Is a directory",
-            "cannot read \(directory)/fifo.pid: not a regular file",
-        ])
+        XCTAssertEqual(
+            problems,
+            [
+                "cannot read \(directory)/dangling.pid: No such file or directory",
+                "cannot read \(directory)/dir.pid: Is a directory",
+                "cannot read \(directory)/fifo.pid: not a regular file",
+            ])
     }
 
     func testNoGlobsNoWork() throws {

@@ -19,8 +19,9 @@ final class PidReuseTests: XCTestCase {
         let context = EvaluationContext(snapshot: snapshot)
         let seen = try XCTUnwrap(snapshot.process(pid: planned.pid))
         let cleanupGuard = CleanupGuard(snapshot: snapshot, protect: [], onlyUID: nil)
-        let member = CleanupPlan.Member(identity: seen.identity, name: seen.name, cmdline: seen.cmdline, state: seen.state,
-                                        protected: cleanupGuard.reason(for: context.pidIndex[seen.pid]!, in: context))
+        let member = CleanupPlan.Member(
+            identity: seen.identity, name: seen.name, cmdline: seen.cmdline, state: seen.state,
+            protected: cleanupGuard.reason(for: context.pidIndex[seen.pid]!, in: context))
         XCTAssertNil(member.protected)
         var plan = CleanupPlan(findings: [], context: context, guard: cleanupGuard)
         plan.items = [CleanupPlan.Item(rule: "test_reuse", action: .terminateTree, members: [member], parent: nil, pidfile: nil)]

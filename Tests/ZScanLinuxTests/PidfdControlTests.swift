@@ -42,8 +42,9 @@ final class PidfdControlTests: XCTestCase {
         XCTAssertEqual(nodes.count, 3)
         let parent = try identity(fixture.pid)
         XCTAssertEqual(Set(control.children(of: [parent]).map(\.pid)), Set(nodes))
-        XCTAssertEqual(control.children(of: [ProcessIdentity(pid: parent.pid, startTicks: parent.startTicks + 1)]).map(\.pid), [],
-                       "children of a pid that now names another process were returned")
+        XCTAssertEqual(
+            control.children(of: [ProcessIdentity(pid: parent.pid, startTicks: parent.startTicks + 1)]).map(\.pid), [],
+            "children of a pid that now names another process were returned")
     }
 
     func testPidFileIsRemovedOnlyWhileItHoldsTheSamePid() throws {

@@ -198,7 +198,9 @@ final class RealProcessTests: XCTestCase {
         let kept = try exitedChild()
         defer { _ = waitpid(kept, nil, 0) }
         // Reaped 0.3 s into the 1 s grace; a collection slower than 0.3 s never sees it at all.
-        let reaper = Thread { usleep(300_000); _ = waitpid(reaped, nil, 0) }
+        let reaper = Thread {
+            usleep(300_000); _ = waitpid(reaped, nil, 0)
+        }
         reaper.start()
         let s = try LinuxSnapshotSource(zombieGrace: 1).collect(what: .standard)
         XCTAssertNil(s.process(pid: reaped), "a zombie reaped during the grace is dropped")

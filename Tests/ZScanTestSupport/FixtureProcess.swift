@@ -35,7 +35,7 @@ public final class FixtureProcess {
         try process.run()
         let line = FixtureProcess.readLine(stdout.fileHandleForReading)
         guard let data = line.data(using: .utf8),
-              let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
+            let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
         else {
             process.terminate()
             process.waitUntilExit()
@@ -153,9 +153,12 @@ public enum ReportSchema {
     public static func problems(inReportAt path: String) throws -> String? {
         let schema = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("Schemas/zscan-report.schema.json").path
-        let check = try runCapturing("/usr/bin/env", [
-            "python3", "-c", "import json,jsonschema,sys; jsonschema.validate(json.load(open(sys.argv[1])), json.load(open(sys.argv[2])))",
-            path, schema])
+        let check = try runCapturing(
+            "/usr/bin/env",
+            [
+                "python3", "-c", "import json,jsonschema,sys; jsonschema.validate(json.load(open(sys.argv[1])), json.load(open(sys.argv[2])))",
+                path, schema,
+            ])
         return check.status == 0 ? nil : check.stderr
     }
 }

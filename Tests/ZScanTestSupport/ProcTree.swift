@@ -41,9 +41,10 @@ public final class ProcTree {
     public func addProcess(
         pid: Int, ppid: Int, pgid: Int? = nil, sid: Int? = nil, comm: [UInt8], state: String = "S",
         cmdline: [UInt8] = [], uid: Int = 1000, startTicks: Int = 50_000, sockets: [UInt64] = [],
-        otherFds: Int = 2, netns: UInt64 = 4026531840, exe: String? = "/usr/bin/fixture"
+        otherFds: Int = 2, netns: UInt64 = 4_026_531_840, exe: String? = "/usr/bin/fixture"
     ) throws {
-        let statTail = " \(state) \(ppid) \(pgid ?? pid) \(sid ?? pid) 0 -1 4194560 10 0 0 0 120 30 0 0 20 0 1 0 \(startTicks) 1000000 256 18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0\n"
+        let statTail =
+            " \(state) \(ppid) \(pgid ?? pid) \(sid ?? pid) 0 -1 4194560 10 0 0 0 120 30 0 0 20 0 1 0 \(startTicks) 1000000 256 18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0\n"
         try write("\(pid)/stat", Array("\(pid) (".utf8) + comm + Array(")".utf8) + Array(statTail.utf8))
         try write("\(pid)/status", "Name:\tx\nState:\t\(state)\nTgid:\t\(pid)\nPid:\t\(pid)\nPPid:\t\(ppid)\nUid:\t\(uid)\t\(uid)\t\(uid)\t\(uid)\n")
         try write("\(pid)/cmdline", cmdline)

@@ -94,12 +94,13 @@ public struct MeasuredRun {
             """
         let run = try runCapturing("/usr/bin/env", ["python3", "-c", script, out, err, path] + arguments)
         guard run.status == 0, let json = try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any],
-              let status = json["status"] as? Int, let seconds = json["seconds"] as? Double, let maxRSS = json["maxrss"] as? Int
+            let status = json["status"] as? Int, let seconds = json["seconds"] as? Double, let maxRSS = json["maxrss"] as? Int
         else { throw ReportTools.Failure.tool("measuring \(path) failed: \(run.stderr)") }
         let stdout = (try? Data(contentsOf: URL(fileURLWithPath: out))) ?? Data()
         let stderr = (try? Data(contentsOf: URL(fileURLWithPath: err))) ?? Data()
-        let result = ToolResult(stdoutBytes: Array(stdout), stdout: String(decoding: stdout, as: UTF8.self),
-                                stderr: String(decoding: stderr, as: UTF8.self), status: Int32(truncatingIfNeeded: status))
+        let result = ToolResult(
+            stdoutBytes: Array(stdout), stdout: String(decoding: stdout, as: UTF8.self),
+            stderr: String(decoding: stderr, as: UTF8.self), status: Int32(truncatingIfNeeded: status))
         return MeasuredRun(result: result, seconds: seconds, maxRSSKiB: maxRSS)
     }
 }

@@ -39,8 +39,10 @@ public struct CleanupAction: Sendable, Equatable {
     /// Why, for protected, denied, survived and already_gone.
     public var reason: String?
 
-    public init(rule: String, action: RuleAction, process: ProcessIdentity?, name: String, cmdline: String? = nil,
-                path: String? = nil, steps: [String] = [], outcome: ActionOutcome, reason: String? = nil) {
+    public init(
+        rule: String, action: RuleAction, process: ProcessIdentity?, name: String, cmdline: String? = nil,
+        path: String? = nil, steps: [String] = [], outcome: ActionOutcome, reason: String? = nil
+    ) {
         self.rule = rule
         self.action = action
         self.process = process
@@ -56,7 +58,8 @@ public struct CleanupAction: Sendable, Equatable {
 extension CleanupAction {
     /// What happened to `member` of a plan item.
     init(_ item: CleanupPlan.Item, _ member: CleanupPlan.Member, _ outcome: ActionOutcome, steps: [String] = [], reason: String? = nil) {
-        self.init(rule: item.rule, action: item.action, process: member.identity, name: member.name, cmdline: member.cmdline,
-                  steps: steps, outcome: outcome, reason: reason)
+        self.init(
+            rule: item.rule, action: item.action, process: member.identity, name: member.name, cmdline: member.cmdline,
+            steps: steps, outcome: outcome, reason: reason)
     }
 }

@@ -60,8 +60,9 @@ public struct CleanupExecutor {
         let parentText = parent.map { "\($0.name) (\($0.identity.pid))" } ?? "its parent"
         if dryRun {
             let ending = parent.map { ended.contains($0.identity) } ?? false
-            return CleanupAction(item, zombie, .planned,
-                          steps: ending ? ["\(parentText) is ended above: init reaps it"] : ["SIGCHLD to \(parentText)", "wait up to 1s"])
+            return CleanupAction(
+                item, zombie, .planned,
+                steps: ending ? ["\(parentText) is ended above: init reaps it"] : ["SIGCHLD to \(parentText)", "wait up to 1s"])
         }
         var steps: [String] = []
         // Init may take a moment to reap what it inherits; a parent's SIGCHLD handler is quick.
@@ -78,7 +79,9 @@ public struct CleanupExecutor {
         var waited = 0.0
         while control.state(of: zombie.identity) != nil {
             guard waited < patience else {
-                let why = patience > 1 ? "init has not reaped it yet"
+                let why =
+                    patience > 1
+                    ? "init has not reaped it yet"
                     : "\(parentText) does not reap it; end the parent to let init reap it"
                 return CleanupAction(item, zombie, .survived, steps: steps, reason: why)
             }

@@ -31,8 +31,9 @@ public struct CleanupPlan: Sendable {
         func member(_ pid: Int32) -> Member? {
             guard let index = context.pidIndex[pid] else { return nil }
             let p = snapshot.processes[index]
-            return Member(identity: p.identity, name: p.name, cmdline: p.cmdline, state: p.state,
-                          protected: cleanupGuard.reason(for: index, in: context))
+            return Member(
+                identity: p.identity, name: p.name, cmdline: p.cmdline, state: p.state,
+                protected: cleanupGuard.reason(for: index, in: context))
         }
         /// The subtree below `pid`, children before parents. Zombies are left out: signals do
         /// nothing to them, and init reaps them once their parent has ended. A guarded process
@@ -69,8 +70,10 @@ public struct CleanupPlan: Sendable {
                 case .reap:
                     guard let zombie = member(pid), let index = context.pidIndex[pid] else { continue }
                     planned.insert(pid)
-                    items.append(Item(rule: finding.rule.id, action: action, members: [zombie],
-                                      parent: member(snapshot.processes[index].ppid), pidfile: nil))
+                    items.append(
+                        Item(
+                            rule: finding.rule.id, action: action, members: [zombie],
+                            parent: member(snapshot.processes[index].ppid), pidfile: nil))
                 case .none, .removeFile:
                     continue
                 }

@@ -70,7 +70,8 @@ struct TreeTermination {
     static func plan(_ item: CleanupPlan.Item, grace: Double) -> [CleanupAction] {
         item.members.map { member in
             if let why = member.protected { return CleanupAction(item, member, .protected, reason: why) }
-            let signals = item.action == .terminateTree
+            let signals =
+                item.action == .terminateTree
                 ? ["SIGSTOP (freeze the tree)", "SIGTERM", "SIGCONT"]
                 : ["SIGTERM"] + (member.state == "T" ? ["SIGCONT"] : [])
             return CleanupAction(item, member, .planned, steps: signals + ["wait up to \(GraceText.seconds(grace))", "SIGKILL if still alive"])
@@ -132,10 +133,12 @@ struct TreeTermination {
         let fresh = control.children(of: parents, groups: state.groups).filter { !known.contains($0.identity) }
         return zip(fresh, guardReasons(fresh)).compactMap { process, reason in
             let escaped = !parentPids.contains(process.ppid)
-            return take(CleanupPlan.Member(identity: process.identity, name: process.name, cmdline: process.cmdline,
-                                           state: process.state, protected: reason),
-                        step: escaped ? "left the tree (parent \(process.ppid)); found in its process group \(process.pgid)" : step,
-                        front: true, pgid: process.pgid)
+            return take(
+                CleanupPlan.Member(
+                    identity: process.identity, name: process.name, cmdline: process.cmdline,
+                    state: process.state, protected: reason),
+                step: escaped ? "left the tree (parent \(process.ppid)); found in its process group \(process.pgid)" : step,
+                front: true, pgid: process.pgid)
         }
     }
 
@@ -234,9 +237,11 @@ struct TreeTermination {
         switch control.attach(member.identity) {
         case let .attached(handle):
             state.handles.append(handle)
-            let group = pgid ?? context.pidIndex[member.identity.pid].flatMap {
-                context.snapshot.processes[$0].identity == member.identity ? context.snapshot.processes[$0].pgid : nil
-            }
+            let group =
+                pgid
+                ?? context.pidIndex[member.identity.pid].flatMap {
+                    context.snapshot.processes[$0].identity == member.identity ? context.snapshot.processes[$0].pgid : nil
+                }
             if isTree, group == member.identity.pid, cleanupGuard.mayFollow(group: member.identity.pid) {
                 state.groups.insert(member.identity.pid)
             }

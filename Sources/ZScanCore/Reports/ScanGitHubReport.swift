@@ -35,7 +35,8 @@ public struct ScanGitHubReport: ScanReporter {
         var lines: [String] = []
         let ordered = ReportWording.ordered(result.findings)
         let counts = Dictionary(grouping: ordered, by: \.rule.severity).mapValues(\.count)
-        let overflows = counts[.error, default: 0] > Self.limit || counts[.warning, default: 0] > Self.limit
+        let overflows =
+            counts[.error, default: 0] > Self.limit || counts[.warning, default: 0] > Self.limit
             || counts[.info, default: 0] > Self.limit
         var shown: [Severity: Int] = [:]
         var hidden = 0
@@ -50,8 +51,9 @@ public struct ScanGitHubReport: ScanReporter {
             lines.append(annotation(finding))
         }
         if hidden > 0 {
-            lines.append("::notice title=zscan::" + ReportWording.count(hidden, "more finding", "more findings")
-                + " not shown as annotations (see the job summary / report)")
+            lines.append(
+                "::notice title=zscan::" + ReportWording.count(hidden, "more finding", "more findings")
+                    + " not shown as annotations (see the job summary / report)")
         }
         if !result.actions.isEmpty {
             lines.append("zscan " + ReportWording.cleanupHeading(result))
@@ -68,11 +70,12 @@ public struct ScanGitHubReport: ScanReporter {
     /// text report (a newline in a process name reads `\n`), so the only line break an annotation
     /// holds is that one; the workflow encoding then makes it `%0A` and `%` `%25`.
     func annotation(_ finding: Finding) -> String {
-        let command = switch finding.rule.severity {
-        case .error: "error"
-        case .warning: "warning"
-        case .info: "notice"
-        }
+        let command =
+            switch finding.rule.severity {
+            case .error: "error"
+            case .warning: "warning"
+            case .info: "notice"
+            }
         return "::" + command + " title=" + ReportEscaping.workflowProperty("zscan " + finding.rule.id) + "::"
             + ReportEscaping.workflowData(TerminalText.escape(finding.message) + "\n" + ReportWording.subjectLine(finding))
     }

@@ -112,14 +112,17 @@ public struct ScanJUnitReport: ScanReporter {
         if let first = testCase.failing.first {
             let count = testCase.failing.count
             let message = (count == 1 ? "" : "\(count) findings: ") + first.message
-            lines.append("      <failure message=\"\(ReportEscaping.xml(message))\" type=\"\(testCase.rule.severity.rawValue)\">"
-                + xmlLines(details(testCase.failing, actions: actions)) + "</failure>")
+            lines.append(
+                "      <failure message=\"\(ReportEscaping.xml(message))\" type=\"\(testCase.rule.severity.rawValue)\">"
+                    + xmlLines(details(testCase.failing, actions: actions)) + "</failure>")
         }
         if !testCase.passing.isEmpty {
-            let note = actions.contains(where: \.outcome.resolves)
+            let note =
+                actions.contains(where: \.outcome.resolves)
                 ? "not failing the run (resolved by cleanup, or not selected by --fail-on):" : "not selected by --fail-on:"
-            lines.append("      <system-out>" + xmlLines([note] + details(testCase.passing, actions: testCase.failing.isEmpty ? actions : []))
-                + "</system-out>")
+            lines.append(
+                "      <system-out>" + xmlLines([note] + details(testCase.passing, actions: testCase.failing.isEmpty ? actions : []))
+                    + "</system-out>")
         }
         lines.append("    </testcase>")
         return lines

@@ -27,9 +27,10 @@ public struct ScanMarkdownSummary: ScanReporter {
             lines.append(Self.row(["severity", "rule", "process / port", "message"]))
             lines.append("| --- | --- | --- | --- |")
             for finding in ordered.prefix(Self.maxRows) {
-                lines.append(Self.row([
-                    finding.rule.severity.rawValue, finding.rule.id, ReportWording.subjectLine(finding), finding.message,
-                ]))
+                lines.append(
+                    Self.row([
+                        finding.rule.severity.rawValue, finding.rule.id, ReportWording.subjectLine(finding), finding.message,
+                    ]))
             }
             if ordered.count > Self.maxRows {
                 lines += ["", ReportWording.count(ordered.count - Self.maxRows, "more finding", "more findings") + " not listed (see the report)."]

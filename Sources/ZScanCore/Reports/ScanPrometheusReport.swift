@@ -38,20 +38,25 @@ public struct ScanPrometheusReport: ScanReporter {
         func int(_ n: Int) -> String { String(n) }
 
         let byRule = result.findingCounts
-        family("zscan_findings", "Findings of each enabled rule in the last scan (0 when it found nothing).",
-               result.reportedRules.map { ([("rule", $0.id), ("severity", $0.severity.rawValue)], int(byRule[$0.id] ?? 0)) })
-        family("zscan_failing_findings", "Findings selected by --fail-on in the last scan (non-zero: zscan exited 1).",
-               [([], int(result.failing.count))])
+        family(
+            "zscan_findings", "Findings of each enabled rule in the last scan (0 when it found nothing).",
+            result.reportedRules.map { ([("rule", $0.id), ("severity", $0.severity.rawValue)], int(byRule[$0.id] ?? 0)) })
+        family(
+            "zscan_failing_findings", "Findings selected by --fail-on in the last scan (non-zero: zscan exited 1).",
+            [([], int(result.failing.count))])
         family("zscan_processes", "Processes the last scan looked at.", [([], int(result.scope.processes))])
         family("zscan_sockets", "Sockets the last scan looked at.", [([], int(result.scope.sockets))])
-        family("zscan_scan_duration_seconds", "Wall time of the last scan (collecting, sampling and evaluating rules).",
-               [([], ReportWording.decimal(result.durationMs / 1000, places: 6))])
+        family(
+            "zscan_scan_duration_seconds", "Wall time of the last scan (collecting, sampling and evaluating rules).",
+            [([], ReportWording.decimal(result.durationMs / 1000, places: 6))])
         var byOutcome: [ActionOutcome: Int] = [:]
         for action in result.actions { byOutcome[action.outcome, default: 0] += 1 }
-        family("zscan_cleanup_actions_total", "Cleanup actions of the last run by outcome (a gauge: each run replaces the value).",
-               ActionOutcome.allCases.map { ([("outcome", $0.rawValue)], int(byOutcome[$0] ?? 0)) })
-        family("zscan_last_run_timestamp_seconds", "When the last scan started, in seconds since the epoch.",
-               [([], ReportWording.decimal(result.startedAt, places: 3))])
+        family(
+            "zscan_cleanup_actions_total", "Cleanup actions of the last run by outcome (a gauge: each run replaces the value).",
+            ActionOutcome.allCases.map { ([("outcome", $0.rawValue)], int(byOutcome[$0] ?? 0)) })
+        family(
+            "zscan_last_run_timestamp_seconds", "When the last scan started, in seconds since the epoch.",
+            [([], ReportWording.decimal(result.startedAt, places: 3))])
         family("zscan_build_info", "The zscan version that wrote these metrics (always 1).", [([("version", ToolInfo.version)], "1")])
         return out
     }

@@ -80,7 +80,7 @@ public struct ScanTextReport: ScanReporter {
         let rule = group.rule
         var lines = [
             style.severity(rule.severity.rawValue, rule.severity) + "  " + style.bold(TerminalText.escape(rule.id))
-                + "  " + TerminalText.escape(rule.title) + " " + style.dim("(\(group.findings.count))"),
+                + "  " + TerminalText.escape(rule.title) + " " + style.dim("(\(group.findings.count))")
         ]
         var start = 0
         while start < group.findings.count {
@@ -107,8 +107,10 @@ public struct ScanTextReport: ScanReporter {
 
     /// `text` after `indent`, wrapped at the width (when there is one) with `continuation` before
     /// each further line. Styles go on afterwards, so they never split an escape sequence.
-    private func wrapped(_ text: String, indent: String, continuation: String? = nil,
-                         styled: (String) -> String = { $0 }) -> [String] {
+    private func wrapped(
+        _ text: String, indent: String, continuation: String? = nil,
+        styled: (String) -> String = { $0 }
+    ) -> [String] {
         guard let width, width - indent.count >= 20 else { return [indent + styled(text)] }
         let next = continuation ?? indent
         let lines = TerminalText.wrap(text, width: width - indent.count)
@@ -141,7 +143,6 @@ public struct ScanTextReport: ScanReporter {
         }
     }
 
-
     /// Verbose only: the rules that ran and found nothing, and what the snapshot could not see.
     private func verboseLines() -> [String] {
         var lines: [String] = []
@@ -158,7 +159,8 @@ public struct ScanTextReport: ScanReporter {
         if !unseen.isEmpty { lines.append(style.dim("not seen: " + unseen.joined(separator: ", "))) }
         if result.evaluationMs > 0 {
             let collect = max(0, result.durationMs - result.evaluationMs)
-            lines.append(style.dim("time: collecting \(ReportWording.milliseconds(collect)), evaluating rules \(ReportWording.milliseconds(result.evaluationMs))"))
+            lines.append(
+                style.dim("time: collecting \(ReportWording.milliseconds(collect)), evaluating rules \(ReportWording.milliseconds(result.evaluationMs))"))
         }
         return lines
     }

@@ -15,7 +15,9 @@ public struct MessageTemplate: Sendable {
     }
 
     public var needsSampling: Bool {
-        pieces.contains { if case let .value(v) = $0 { return v.needsSampling }; return false }
+        pieces.contains {
+            if case let .value(v) = $0 { return v.needsSampling }; return false
+        }
     }
 
     /// Parses and checks `text` for `subject`; errors carry the scalar offset of the problem.

@@ -13,12 +13,14 @@ public enum RuleExampleRunner {
                     let (context, subject) = try ExampleBuilder.build(node, subject: Subject(rawValue: rule.summary.subject)!)
                     let matched = context.matches(rule.condition, subject)
                     if matched != expected {
-                        problems.append(RuleDiagnostic(
-                            file: rule.origin.file, location: node.location, code: .exampleMismatch,
-                            message: "rule '\(rule.id)': this example should \(expected ? "" : "not ")match, but it does\(expected ? " not" : "")"))
+                        problems.append(
+                            RuleDiagnostic(
+                                file: rule.origin.file, location: node.location, code: .exampleMismatch,
+                                message: "rule '\(rule.id)': this example should \(expected ? "" : "not ")match, but it does\(expected ? " not" : "")"))
                     }
                 } catch {
-                    problems.append(RuleDiagnostic(file: rule.origin.file, location: error.location, code: error.code, message: "rule '\(rule.id)': \(error.message)"))
+                    problems.append(
+                        RuleDiagnostic(file: rule.origin.file, location: error.location, code: error.code, message: "rule '\(rule.id)': \(error.message)"))
                 }
             }
         }
@@ -153,7 +155,9 @@ enum ExampleBuilder {
             for (field, value) in try fields(node, SocketField.self, what: "a socket") { try field.entry.setExample(&example, value) }
             if let owner = example.owner { example.record.owners = [processes[try process(owner, pid: nil, ppid: nil)].pid] }
             if let owners = example.owners {
-                example.record.owners = try owners.map { (item: JSON5Node) throws(ExampleError) -> Int32 in processes[try process(item, pid: nil, ppid: nil)].pid }
+                example.record.owners = try owners.map { (item: JSON5Node) throws(ExampleError) -> Int32 in
+                    processes[try process(item, pid: nil, ppid: nil)].pid
+                }
             }
             return example.record
         }
@@ -163,8 +167,9 @@ enum ExampleBuilder {
     static func members(_ node: JSON5Node, allowed: [String], what: String) throws(ExampleError) -> [(key: String, member: JSON5Member)] {
         let object: JSON5Object
         do {
-            object = try JSON5Object(node, allowed: allowed.isEmpty ? nil : allowed, what: what, unknown: .unknownField,
-                                     notAnObject: "an example of \(what) is an object of its fields")
+            object = try JSON5Object(
+                node, allowed: allowed.isEmpty ? nil : allowed, what: what, unknown: .unknownField,
+                notAnObject: "an example of \(what) is an object of its fields")
         } catch {
             throw ExampleError(error)
         }

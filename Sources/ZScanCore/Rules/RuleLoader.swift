@@ -144,7 +144,9 @@ private struct LoadState {
     mutating func define(_ member: JSON5Member, file: String, builtin: Bool, isList: Bool) {
         let existing = isList ? lists[member.key] : macros[member.key]
         if let existing, existing.file == file {
-            error(file, member.keyLocation, .duplicateDefinition, "\(isList ? "list" : "macro") '\(member.key)' is defined twice (first at \(existing.keyLocation))")
+            error(
+                file, member.keyLocation, .duplicateDefinition,
+                "\(isList ? "list" : "macro") '\(member.key)' is defined twice (first at \(existing.keyLocation))")
             return
         }
         let definition = Definition(file: file, node: member.value, keyLocation: member.keyLocation, builtin: builtin)
@@ -164,7 +166,9 @@ private struct LoadState {
                 if case .appendList = edit.kind { scope.lists[edit.name] = current + items } else { scope.lists[edit.name] = items }
             case let .setMacro(text):
                 guard scope.macros[edit.name] != nil else {
-                    error(edit.file, edit.location, .unknownThreshold, "unknown threshold '\(edit.name)'\(Suggestion.hint(for: edit.name, in: Array(scope.macros.keys)))")
+                    error(
+                        edit.file, edit.location, .unknownThreshold,
+                        "unknown threshold '\(edit.name)'\(Suggestion.hint(for: edit.name, in: Array(scope.macros.keys)))")
                     continue
                 }
                 scope.macros[edit.name] = text
@@ -185,7 +189,9 @@ private struct LoadState {
                 if first.builtin && !rule.builtin {
                     overrides.append((id, compiledRule.origin))
                 } else {
-                    error(rule.file, rule.fields["id"]!.value.location, .duplicateRuleID, "duplicate rule id '\(id)' (first defined at \(first.file):\(first.location))")
+                    error(
+                        rule.file, rule.fields["id"]!.value.location, .duplicateRuleID,
+                        "duplicate rule id '\(id)' (first defined at \(first.file):\(first.location))")
                     continue
                 }
             } else {
@@ -252,7 +258,11 @@ private struct LoadState {
         guard let summary = summary(rule) else { return nil }
         var enabled = true
         if let member = rule.fields["enabled"] {
-            if let value = member.value.boolValue { enabled = value } else { error(rule.file, member.value.location, .wrongType, "'enabled' must be true or false") }
+            if let value = member.value.boolValue {
+                enabled = value
+            } else {
+                error(rule.file, member.value.location, .wrongType, "'enabled' must be true or false")
+            }
         }
         let examples = examples(rule, id: summary.id)
         guard let whenNode = string(rule, "when", required: true) else { return nil }
@@ -297,26 +307,43 @@ private struct LoadState {
         let title = string(rule, "title", required: true).map(text) ?? ""
         var severity = Severity.error
         if let node = string(rule, "severity", required: true) {
-            if let value = Severity(rawValue: text(node)) { severity = value } else {
-                error(rule.file, node.location, .invalidValue, "severity must be error, warning or info\(Suggestion.hint(for: text(node), in: Severity.allCases.map(\.rawValue)))")
+            if let value = Severity(rawValue: text(node)) {
+                severity = value
+            } else {
+                error(
+                    rule.file, node.location, .invalidValue,
+                    "severity must be error, warning or info\(Suggestion.hint(for: text(node), in: Severity.allCases.map(\.rawValue)))")
             }
         }
         var subject = Subject.process
         if let node = string(rule, "subject", required: false) {
-            if let value = Subject(rawValue: text(node)) { subject = value } else {
-                error(rule.file, node.location, .invalidValue, "subject must be process, socket or pidfile\(Suggestion.hint(for: text(node), in: Subject.allCases.map(\.rawValue)))")
+            if let value = Subject(rawValue: text(node)) {
+                subject = value
+            } else {
+                error(
+                    rule.file, node.location, .invalidValue,
+                    "subject must be process, socket or pidfile\(Suggestion.hint(for: text(node), in: Subject.allCases.map(\.rawValue)))")
             }
         }
         var action = RuleAction.none
         if let node = string(rule, "action", required: false) {
-            if let value = RuleAction(rawValue: text(node)) { action = value } else {
-                error(rule.file, node.location, .invalidValue, "action must be one of \(RuleAction.allCases.map(\.rawValue).joined(separator: ", "))\(Suggestion.hint(for: text(node), in: RuleAction.allCases.map(\.rawValue)))")
+            if let value = RuleAction(rawValue: text(node)) {
+                action = value
+            } else {
+                error(
+                    rule.file, node.location, .invalidValue,
+                    "action must be one of \(RuleAction.allCases.map(\.rawValue).joined(separator: ", "))\(Suggestion.hint(for: text(node), in: RuleAction.allCases.map(\.rawValue)))"
+                )
             }
-            if !action.applies(to: subject) { error(rule.file, node.location, .invalidValue, "action '\(action.rawValue)' does not apply to a \(subject.rawValue)") }
+            if !action.applies(to: subject) {
+                error(rule.file, node.location, .invalidValue, "action '\(action.rawValue)' does not apply to a \(subject.rawValue)")
+            }
         }
         var tags: [String] = []
         if let member = rule.fields["tags"] {
-            if let values = member.value.stringsValue { tags = values } else {
+            if let values = member.value.stringsValue {
+                tags = values
+            } else {
                 error(rule.file, member.value.location, .wrongType, "'tags' must be an array of strings")
             }
         }

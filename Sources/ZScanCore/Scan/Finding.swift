@@ -119,7 +119,9 @@ public struct ScanScope: Sendable, Equatable {
     /// `--pattern`, `--port`, `--where` narrowing, as given.
     public var filters: [String]
 
-    public init(processes: Int, sockets: Int, pidfiles: Int = 0, sampleSeconds: Double? = nil, fromFile: String? = nil, baseline: String? = nil, filters: [String] = []) {
+    public init(
+        processes: Int, sockets: Int, pidfiles: Int = 0, sampleSeconds: Double? = nil, fromFile: String? = nil, baseline: String? = nil, filters: [String] = []
+    ) {
         self.processes = processes
         self.sockets = sockets
         self.pidfiles = pidfiles

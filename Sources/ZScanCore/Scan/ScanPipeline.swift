@@ -14,8 +14,10 @@ public struct ScanPipeline {
     public var now: () -> Double
     public var monotonic: () -> Double
 
-    public init(source: any SnapshotSource, pidfileSource: (any PidFileSource)?, wait: @escaping (Double) -> Void,
-                now: @escaping () -> Double, monotonic: @escaping () -> Double) {
+    public init(
+        source: any SnapshotSource, pidfileSource: (any PidFileSource)?, wait: @escaping (Double) -> Void,
+        now: @escaping () -> Double, monotonic: @escaping () -> Double
+    ) {
         self.source = source
         self.pidfileSource = pidfileSource
         self.wait = wait
@@ -35,9 +37,11 @@ public struct ScanPipeline {
         public var trackedPids: Set<Int32>
         public var filters: [String]
 
-        public init(scanner: Scanner, failOn: Selector = .defaultFailOn, sampleSeconds: Double = 1, pidfileGlobs: [String] = [],
-                    from: (snapshot: Snapshot, name: String)? = nil, baseline: (snapshot: Snapshot, name: String)? = nil,
-                    trackedPids: Set<Int32> = [], filters: [String] = []) {
+        public init(
+            scanner: Scanner, failOn: Selector = .defaultFailOn, sampleSeconds: Double = 1, pidfileGlobs: [String] = [],
+            from: (snapshot: Snapshot, name: String)? = nil, baseline: (snapshot: Snapshot, name: String)? = nil,
+            trackedPids: Set<Int32> = [], filters: [String] = []
+        ) {
             self.scanner = scanner
             self.failOn = failOn
             self.sampleSeconds = sampleSeconds
@@ -87,7 +91,9 @@ public struct ScanPipeline {
         let evaluating = monotonic()
         // zscan's own ancestors (the shell or CI step running it) started after any baseline, but
         // they are what runs the check, not what it looks for: they are never `new`.
-        let baseline = request.baseline.map { Set($0.snapshot.processes.map(\.identity)).union(snapshot.ancestors(of: snapshot.host.collectorPid).map(\.identity)) }
+        let baseline = request.baseline.map {
+            Set($0.snapshot.processes.map(\.identity)).union(snapshot.ancestors(of: snapshot.host.collectorPid).map(\.identity))
+        }
         let context = EvaluationContext(
             snapshot: snapshot, pidfiles: pidfiles, baseline: baseline, samples: samples, trackedPids: request.trackedPids)
         let findings = request.scanner.findings(in: context)

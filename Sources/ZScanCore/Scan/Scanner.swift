@@ -21,8 +21,10 @@ public struct Scanner: Sendable {
     /// When set, only processes of this uid are reported (a non-root scan without --all-users).
     public var onlyUID: UInt32?
 
-    public init(rules: [Rule], pattern: LinearRegex? = nil, ports: [Int] = [], whereCondition: CompiledCondition? = nil,
-                allow: [CompiledCondition] = [], onlyUID: UInt32? = nil) {
+    public init(
+        rules: [Rule], pattern: LinearRegex? = nil, ports: [Int] = [], whereCondition: CompiledCondition? = nil,
+        allow: [CompiledCondition] = [], onlyUID: UInt32? = nil
+    ) {
         self.rules = rules
         self.pattern = pattern
         self.ports = ports
@@ -60,9 +62,10 @@ public struct Scanner: Sendable {
             for subject in subjects where context.matches(rule.condition, subject) {
                 let related = processes(of: subject, context)
                 guard keeps(subject, related, context) else { continue }
-                findings.append(Finding(
-                    rule: rule.summary, message: rule.message.render(context, subject),
-                    hint: rule.hint?.render(context, subject), subject: record(subject, context)))
+                findings.append(
+                    Finding(
+                        rule: rule.summary, message: rule.message.render(context, subject),
+                        hint: rule.hint?.render(context, subject), subject: record(subject, context)))
             }
         }
         return findings
@@ -81,23 +84,31 @@ public struct Scanner: Sendable {
         let processes = context.snapshot.processes
         if related.contains(where: { i in allow.contains { context.matches($0, .process(i)) } }) { return false }
         // PID files are files, not processes of a user: the uid filter does not apply to them.
-        let isPidfile: Bool = { if case .pidfile = subject { return true }; return false }()
+        let isPidfile: Bool = {
+            if case .pidfile = subject { return true }; return false
+        }()
         if let onlyUID, !isPidfile, !related.contains(where: { processes[$0].uid == onlyUID }) { return false }
         // A stale PID file usually names a dead process: its path is what a pattern can match.
         let pathMatches: Bool = {
             guard let pattern, case let .pidfile(i) = subject else { return false }
             return pattern.matches(context.pidfiles[i].path)
         }()
-        if let pattern, !pathMatches, !related.contains(where: { i in
-            let p = processes[i]
-            let text = (p.cmdline?.isEmpty ?? true) ? p.name : p.cmdline!
-            if pattern.matches(text) { return true }
-            // A zombie has no command line left; it belongs to the parent that has not reaped it.
-            guard p.isZombie, let parent = context.pidIndex[p.ppid], let line = processes[parent].cmdline else { return false }
-            return pattern.matches(line)
-        }) { return false }
+        if let pattern, !pathMatches,
+            !related.contains(where: { i in
+                let p = processes[i]
+                let text = (p.cmdline?.isEmpty ?? true) ? p.name : p.cmdline!
+                if pattern.matches(text) { return true }
+                // A zombie has no command line left; it belongs to the parent that has not reaped it.
+                guard p.isZombie, let parent = context.pidIndex[p.ppid], let line = processes[parent].cmdline else { return false }
+                return pattern.matches(line)
+            })
+        {
+            return false
+        }
         if !ports.isEmpty {
-            let socketPort: Int? = { if case let .socket(i) = subject { return context.snapshot.sockets[i].localPort }; return nil }()
+            let socketPort: Int? = {
+                if case let .socket(i) = subject { return context.snapshot.sockets[i].localPort }; return nil
+            }()
             let held = socketPort.map { ports.contains($0) } ?? false
             if !held && !related.contains(where: { i in (processes[i].ports ?? []).contains(where: ports.contains) }) { return false }
         }

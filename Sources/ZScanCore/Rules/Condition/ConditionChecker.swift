@@ -88,12 +88,14 @@ public final class ConditionChecker {
         checkDepth += 1
         defer { checkDepth -= 1 }
         if checkedNodes > Self.maxNodes {
-            throw ConditionError("condition too large: more than \(Self.maxNodes) terms once its macros are expanded",
-                                 offset: root.offset, length: root.length, code: .conditionTooComplex)
+            throw ConditionError(
+                "condition too large: more than \(Self.maxNodes) terms once its macros are expanded",
+                offset: root.offset, length: root.length, code: .conditionTooComplex)
         }
         if checkDepth > Self.maxCheckDepth {
-            throw ConditionError("condition nested too deep: more than \(Self.maxCheckDepth) levels once its macros are expanded",
-                                 offset: root.offset, length: root.length, code: .conditionTooComplex)
+            throw ConditionError(
+                "condition nested too deep: more than \(Self.maxCheckDepth) levels once its macros are expanded",
+                offset: root.offset, length: root.length, code: .conditionTooComplex)
         }
         return try checkNode(node, context)
     }
@@ -143,7 +145,9 @@ public final class ConditionChecker {
         a == b || a == .null || b == .null || (a.isNumeric && b.isNumeric)
     }
 
-    private func path(_ segments: [(name: String, offset: Int)], _ node: ConditionSyntax, _ context: Context) throws(ConditionError) -> (CompiledExpression, ValueType) {
+    private func path(_ segments: [(name: String, offset: Int)], _ node: ConditionSyntax, _ context: Context) throws(ConditionError) -> (
+        CompiledExpression, ValueType
+    ) {
         let first = segments[0]
         func segmentError(_ message: String, _ segment: (name: String, offset: Int)) -> ConditionError {
             ConditionError(message, offset: segment.offset, length: segment.name.unicodeScalars.count, origin: context.origin, code: .unknownField)
@@ -197,7 +201,9 @@ public final class ConditionChecker {
         return spec.type
     }
 
-    private func expandMacro(_ name: String, _ text: String, _ node: ConditionSyntax, _ context: Context) throws(ConditionError) -> (CompiledExpression, ValueType) {
+    private func expandMacro(_ name: String, _ text: String, _ node: ConditionSyntax, _ context: Context) throws(ConditionError) -> (
+        CompiledExpression, ValueType
+    ) {
         usedNames.insert(name)
         if expanding.contains(name) {
             throw fail("macro '\(name)' refers to itself (\((expanding + [name]).joined(separator: " -> ")))", node, context)
@@ -217,7 +223,9 @@ public final class ConditionChecker {
         return try check(syntax, inner)
     }
 
-    private func call(_ name: String, _ arguments: [ConditionSyntax], _ node: ConditionSyntax, _ context: Context) throws(ConditionError) -> (CompiledExpression, ValueType) {
+    private func call(_ name: String, _ arguments: [ConditionSyntax], _ node: ConditionSyntax, _ context: Context) throws(ConditionError) -> (
+        CompiledExpression, ValueType
+    ) {
         func arity(_ count: Int, _ usage: String) throws(ConditionError) {
             guard arguments.count == count else { throw fail("\(name)() takes \(count) argument\(count == 1 ? "" : "s"): \(usage)", node, context) }
         }
@@ -243,7 +251,12 @@ public final class ConditionChecker {
         case "len":
             try arity(1, "len(string or list)")
             let (value, type) = try check(arguments[0], context)
-            guard type == .string || type == .null || { if case .list = type { return true }; return false }() else {
+            guard
+                type == .string || type == .null
+                    || {
+                        if case .list = type { return true }; return false
+                    }()
+            else {
                 throw fail("len() needs a string or a list, but this is \(article(type))", arguments[0], context)
             }
             return (.length(value), .int)
@@ -257,7 +270,9 @@ public final class ConditionChecker {
         }
     }
 
-    private func compare(_ op: ConditionSyntax.BinaryOperator, _ left: ConditionSyntax, _ right: ConditionSyntax, _ node: ConditionSyntax, _ context: Context) throws(ConditionError) -> (CompiledExpression, ValueType) {
+    private func compare(_ op: ConditionSyntax.BinaryOperator, _ left: ConditionSyntax, _ right: ConditionSyntax, _ node: ConditionSyntax, _ context: Context)
+        throws(ConditionError) -> (CompiledExpression, ValueType)
+    {
         let operatorNode = ConditionSyntax(kind: .null, offset: node.operatorOffset, length: node.operatorLength)
         let (l, lt) = try check(left, context)
         switch op {
@@ -348,7 +363,9 @@ public final class ConditionChecker {
                 do {
                     compiled.append(try LinearRegex(item))
                 } catch {
-                    throw ConditionError("invalid pattern in list '\(name)': \(error.message)", offset: error.offset, origin: .listItem(list: name, index: index), code: .invalidRegex)
+                    throw ConditionError(
+                        "invalid pattern in list '\(name)': \(error.message)", offset: error.offset, origin: .listItem(list: name, index: index),
+                        code: .invalidRegex)
                 }
             }
             listPatterns[name] = compiled
@@ -370,4 +387,3 @@ public final class ConditionChecker {
         }
     }
 }
-

@@ -73,10 +73,11 @@ struct ConditionEvaluator {
             case let .string(text):
                 return .bool(patterns.contains { $0.matches(text) })
             case let .list(items):
-                return .bool(items.contains { item in
-                    guard case let .string(text) = item else { return false }
-                    return patterns.contains { $0.matches(text) }
-                })
+                return .bool(
+                    items.contains { item in
+                        guard case let .string(text) = item else { return false }
+                        return patterns.contains { $0.matches(text) }
+                    })
             default:
                 return .null
             }

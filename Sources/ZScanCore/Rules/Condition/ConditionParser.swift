@@ -23,7 +23,8 @@ struct ConditionParser {
         if parser.current.kind == .end { throw ConditionError("empty condition", offset: 0) }
         let syntax = try parser.or()
         guard parser.current.kind == .end else {
-            throw ConditionError("unexpected \(parser.describe(parser.current)) after the condition", offset: parser.current.offset, length: parser.current.length)
+            throw ConditionError(
+                "unexpected \(parser.describe(parser.current)) after the condition", offset: parser.current.offset, length: parser.current.length)
         }
         return syntax
     }
@@ -63,16 +64,20 @@ struct ConditionParser {
     }
 
     /// A node over `left` and `right`, refused when the tree grows taller than `maxHeight`.
-    private func binary(_ kind: ConditionSyntax.Kind, _ left: ConditionSyntax, _ right: ConditionSyntax,
-                        operatorToken: ConditionToken? = nil) throws(ConditionError) -> ConditionSyntax {
+    private func binary(
+        _ kind: ConditionSyntax.Kind, _ left: ConditionSyntax, _ right: ConditionSyntax,
+        operatorToken: ConditionToken? = nil
+    ) throws(ConditionError) -> ConditionSyntax {
         let (offset, length) = span(left, right)
         let height = max(left.height, right.height) + 1
         if height > ConditionParser.maxHeight {
-            throw ConditionError("condition too long: more than \(ConditionParser.maxHeight) operators in a row (write a long list of values as 'pid in [1, 2, 3]')",
-                                 offset: right.offset, length: right.length, code: .conditionTooComplex)
+            throw ConditionError(
+                "condition too long: more than \(ConditionParser.maxHeight) operators in a row (write a long list of values as 'pid in [1, 2, 3]')",
+                offset: right.offset, length: right.length, code: .conditionTooComplex)
         }
-        return ConditionSyntax(kind: kind, offset: offset, length: length, operatorOffset: operatorToken?.offset ?? 0,
-                               operatorLength: operatorToken?.length ?? 0, height: height)
+        return ConditionSyntax(
+            kind: kind, offset: offset, length: length, operatorOffset: operatorToken?.offset ?? 0,
+            operatorLength: operatorToken?.length ?? 0, height: height)
     }
 
     private mutating func or() throws(ConditionError) -> ConditionSyntax {
@@ -101,8 +106,9 @@ struct ConditionParser {
             try nest()
             defer { depth -= 1 }
             let operand = try unary()
-            return ConditionSyntax(kind: .not(operand), offset: token.offset, length: operand.offset + operand.length - token.offset,
-                                   height: operand.height + 1)
+            return ConditionSyntax(
+                kind: .not(operand), offset: token.offset, length: operand.offset + operand.length - token.offset,
+                height: operand.height + 1)
         }
         return try compare()
     }
@@ -183,8 +189,9 @@ struct ConditionParser {
                 }
             }
             let close = advance()
-            return ConditionSyntax(kind: .list(elements), offset: token.offset, length: close.offset + 1 - token.offset,
-                                   height: (elements.map(\.height).max() ?? 0) + 1)
+            return ConditionSyntax(
+                kind: .list(elements), offset: token.offset, length: close.offset + 1 - token.offset,
+                height: (elements.map(\.height).max() ?? 0) + 1)
         case let .identifier(name):
             _ = advance()
             if isSymbol(.openParen, current) {
@@ -200,8 +207,9 @@ struct ConditionParser {
                     }
                 }
                 let close = advance()
-                return ConditionSyntax(kind: .call(name: name, arguments: arguments), offset: token.offset,
-                                       length: close.offset + 1 - token.offset, height: (arguments.map(\.height).max() ?? 0) + 1)
+                return ConditionSyntax(
+                    kind: .call(name: name, arguments: arguments), offset: token.offset,
+                    length: close.offset + 1 - token.offset, height: (arguments.map(\.height).max() ?? 0) + 1)
             }
             var segments = [(name: name, offset: token.offset)]
             var end = token.offset + token.length

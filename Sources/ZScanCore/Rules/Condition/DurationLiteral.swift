@@ -4,7 +4,7 @@ public enum DurationLiteral {
     /// The seconds `text` spells, or nil when it is anything else (surrounding blanks included).
     public static func seconds(_ text: String) -> Double? {
         guard let tokens = try? ConditionLexer.tokenize(text), tokens.count == 2,
-              tokens[0].offset == 0, tokens[0].length == text.unicodeScalars.count
+            tokens[0].offset == 0, tokens[0].length == text.unicodeScalars.count
         else { return nil }
         switch tokens[0].kind {
         case let .duration(seconds): return seconds

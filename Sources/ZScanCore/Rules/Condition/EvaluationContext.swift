@@ -27,9 +27,11 @@ public struct EvaluationContext: Sendable {
         let pidIndex: [Int32: Int]
         let socketsByOwner: [Int32: [Int]]
 
-        init(snapshot: Snapshot, pidfiles: [PidFileRecord], baseline: Set<ProcessIdentity>?,
-             samples: [Int32: (cpu: Double, stateBefore: String)]?, trackedPids: Set<Int32>,
-             pidIndex: [Int32: Int], socketsByOwner: [Int32: [Int]]) {
+        init(
+            snapshot: Snapshot, pidfiles: [PidFileRecord], baseline: Set<ProcessIdentity>?,
+            samples: [Int32: (cpu: Double, stateBefore: String)]?, trackedPids: Set<Int32>,
+            pidIndex: [Int32: Int], socketsByOwner: [Int32: [Int]]
+        ) {
             self.snapshot = snapshot
             self.pidfiles = pidfiles
             self.baseline = baseline

@@ -34,16 +34,22 @@ extension ExampleField {
 
     /// A field kept under `key` in snapshot JSON that an example writes otherwise (children as
     /// processes, where snapshots store their pids), into the example's `path`.
-    func stored<Key: RecordKey, Value: ExampleValue>(_ key: Key, _ type: ValueType, _ needs: FieldSet = [], example path: WritableKeyPath<Example, Value?>) -> FieldEntry<Example> where Key.Record == Example.Record {
+    func stored<Key: RecordKey, Value: ExampleValue>(_ key: Key, _ type: ValueType, _ needs: FieldSet = [], example path: WritableKeyPath<Example, Value?>)
+        -> FieldEntry<Example> where Key.Record == Example.Record
+    {
         FieldEntry(spec: field(type, needs, json: key), setExample: setter(path, type))
     }
 
     /// A field snapshots do not store; an example writes it into its `path`.
-    func field<Value: ExampleValue>(_ type: ValueType, _ needs: FieldSet = [], sampled: Bool = false, baseline: Bool = false, example path: WritableKeyPath<Example, Value?>) -> FieldEntry<Example> {
+    func field<Value: ExampleValue>(
+        _ type: ValueType, _ needs: FieldSet = [], sampled: Bool = false, baseline: Bool = false, example path: WritableKeyPath<Example, Value?>
+    ) -> FieldEntry<Example> {
         FieldEntry(spec: field(type, needs, sampled: sampled, baseline: baseline), setExample: setter(path, type))
     }
 
-    private func setter<Value: ExampleValue>(_ path: WritableKeyPath<Example, Value?>, _ type: ValueType) -> (inout Example, JSON5Node) throws(ExampleError) -> Void {
+    private func setter<Value: ExampleValue>(_ path: WritableKeyPath<Example, Value?>, _ type: ValueType) -> (inout Example, JSON5Node) throws(ExampleError) ->
+        Void
+    {
         let name = rawValue
         return { (example: inout Example, node: JSON5Node) throws(ExampleError) in
             example[keyPath: path] = try Value(example: node, as: type, field: name)

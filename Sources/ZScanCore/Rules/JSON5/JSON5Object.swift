@@ -14,8 +14,10 @@ public struct JSON5Object: Sendable {
     /// Refuses a value that is not an object (`wrong_type`, "`what` must be an object" unless
     /// `notAnObject` says otherwise). `allowed` nil: any key. `unknown` picks how an unknown key
     /// is named: `unknown key 'k' in what` or `unknown field 'k' of what`.
-    public init(_ node: JSON5Node, allowed: [String]?, what: String, unknown: DiagnosticCode = .unknownKey,
-                notAnObject: String? = nil) throws(JSON5Problem) {
+    public init(
+        _ node: JSON5Node, allowed: [String]?, what: String, unknown: DiagnosticCode = .unknownKey,
+        notAnObject: String? = nil
+    ) throws(JSON5Problem) {
         guard case let .object(list) = node.value else {
             throw JSON5Problem(.wrongType, notAnObject ?? "\(what) must be an object", at: node.location)
         }
@@ -26,8 +28,9 @@ public struct JSON5Object: Sendable {
         members.reserveCapacity(list.count)
         for member in list {
             if let first = indexByKey[member.key] {
-                problems.append(JSON5Problem(
-                    .duplicateKey, "duplicate key '\(member.key)' (first at \(members[first].keyLocation))", at: member.keyLocation))
+                problems.append(
+                    JSON5Problem(
+                        .duplicateKey, "duplicate key '\(member.key)' (first at \(members[first].keyLocation))", at: member.keyLocation))
                 continue
             }
             if let allowed, !allowed.contains(member.key) {

@@ -6,8 +6,9 @@ public enum JSON5Parser {
     /// `maxBytes` are refused up front with an error at 1:1. The input must be UTF-8.
     public static func parse(_ bytes: [UInt8], maxDepth: Int = 128, maxBytes: Int = 16 << 20) throws(JSON5Error) -> JSON5Node {
         guard bytes.count <= maxBytes else {
-            throw JSON5Error(message: "file too large (\(bytes.count) bytes; limit \(maxBytes))",
-                             location: SourceLocation(line: 1, column: 1, offset: 0), code: .fileTooLarge)
+            throw JSON5Error(
+                message: "file too large (\(bytes.count) bytes; limit \(maxBytes))",
+                location: SourceLocation(line: 1, column: 1, offset: 0), code: .fileTooLarge)
         }
         var reader = JSON5Reader(bytes: bytes, maxDepth: maxDepth)
         return try reader.document()

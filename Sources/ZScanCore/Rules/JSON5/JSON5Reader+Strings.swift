@@ -102,7 +102,8 @@ extension JSON5Reader {
         if (0xDC00...0xDFFF).contains(first) { throw fail("unpaired surrogate '\(written(6))'") }
         if (0xD800...0xDBFF).contains(first) {
             guard peek(6) == UInt8(ascii: "\\"), peek(7) == UInt8(ascii: "u"),
-                  let second = hex4(at: index + 8), (0xDC00...0xDFFF).contains(second) else {
+                let second = hex4(at: index + 8), (0xDC00...0xDFFF).contains(second)
+            else {
                 throw fail("unpaired surrogate '\(written(6))'")
             }
             advanceASCII(12)

@@ -8,8 +8,10 @@ public enum SourceDiagnostic {
     /// shown as single spaces and control, format and bidirectional characters as `?`, so the
     /// caret lines up and the line cannot drive the terminal), and a caret under the column,
     /// one column per scalar. Invalid UTF-8 is shown with U+FFFD. The result ends with "\n".
-    public static func render(file: String, source: [UInt8], location: SourceLocation,
-                              severity: String = "error", message: String, code: String? = nil) -> String {
+    public static func render(
+        file: String, source: [UInt8], location: SourceLocation,
+        severity: String = "error", message: String, code: String? = nil
+    ) -> String {
         var out = "\(visible(file)):\(location.line):\(location.column): \(visible(severity)): \(visible(message))"
         if let code { out += " [\(visible(code))]" }
         out += "\n"

@@ -13,8 +13,9 @@ enum PikeVM {
                     return withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 4 * count) { scratch in
                         let base = scratch.baseAddress!
                         base.initialize(repeating: 0, count: 4 * count)
-                        var machine = Machine(code: code.baseAddress!, classes: classes.baseAddress,
-                                              marks: base, stack: base + 3 * count)
+                        var machine = Machine(
+                            code: code.baseAddress!, classes: classes.baseAddress,
+                            marks: base, stack: base + 3 * count)
                         return machine.run(program, utf8: utf8, lists: (base + count, base + 2 * count))
                     }
                 }
@@ -39,16 +40,20 @@ private struct Machine {
     var wordBefore = false
     var wordAfter = false
 
-    init(code: UnsafePointer<RegexInstruction>, classes: UnsafePointer<RegexClassMatcher>?,
-         marks: UnsafeMutablePointer<UInt32>, stack: UnsafeMutablePointer<UInt32>) {
+    init(
+        code: UnsafePointer<RegexInstruction>, classes: UnsafePointer<RegexClassMatcher>?,
+        marks: UnsafeMutablePointer<UInt32>, stack: UnsafeMutablePointer<UInt32>
+    ) {
         self.code = code
         self.classes = classes
         self.marks = marks
         self.stack = stack
     }
 
-    mutating func run(_ program: RegexProgram, utf8: UnsafeBufferPointer<UInt8>,
-                      lists: (UnsafeMutablePointer<UInt32>, UnsafeMutablePointer<UInt32>)) -> Bool {
+    mutating func run(
+        _ program: RegexProgram, utf8: UnsafeBufferPointer<UInt8>,
+        lists: (UnsafeMutablePointer<UInt32>, UnsafeMutablePointer<UInt32>)
+    ) -> Bool {
         var current = lists.0
         var upcoming = lists.1
         var currentCount = 0
@@ -182,7 +187,9 @@ private struct Machine {
         if lead < 0xF0 {
             return ((lead & 0x0F) << 12 | UInt32(bytes[index + 1] & 0x3F) << 6 | UInt32(bytes[index + 2] & 0x3F), 3)
         }
-        return ((lead & 0x07) << 18 | UInt32(bytes[index + 1] & 0x3F) << 12
-                | UInt32(bytes[index + 2] & 0x3F) << 6 | UInt32(bytes[index + 3] & 0x3F), 4)
+        return (
+            (lead & 0x07) << 18 | UInt32(bytes[index + 1] & 0x3F) << 12
+                | UInt32(bytes[index + 2] & 0x3F) << 6 | UInt32(bytes[index + 3] & 0x3F), 4
+        )
     }
 }

@@ -29,8 +29,9 @@ struct RegexCompiler {
         compiler.emit(root)
         compiler.append(RegexInstruction(opcode: .match))
         assert(compiler.instructions.count == size, "Sizer and emit disagree")
-        return RegexProgram(instructions: compiler.instructions, classes: compiler.classes,
-                            anchoredAtStart: anchoredAtStart(root), caseInsensitive: caseInsensitive)
+        return RegexProgram(
+            instructions: compiler.instructions, classes: compiler.classes,
+            anchoredAtStart: anchoredAtStart(root), caseInsensitive: caseInsensitive)
     }
 
     // MARK: - Emission

@@ -229,7 +229,8 @@ struct RegexParser {
         guard let first = name.first else {
             throw RegexSyntaxError("missing group name", at: start)
         }
-        let valid = (first == "_" || first.properties.isAlphabetic)
+        let valid =
+            (first == "_" || first.properties.isAlphabetic)
             && name.allSatisfy { $0 == "_" || $0.properties.isAlphabetic || asciiDigit($0) != nil }
         guard valid else {
             var text = ""
@@ -384,7 +385,8 @@ struct RegexParser {
             }
             first = false
             if next == "[", index + 1 < scalars.count, [":", ".", "="].contains(scalars[index + 1]),
-               posixClassEnd(from: index) != nil {
+                posixClassEnd(from: index) != nil
+            {
                 throw RegexSyntaxError(
                     "posix classes like [:alpha:] are not supported (use \\d, \\w, \\s or ranges)", at: index)
             }
@@ -437,7 +439,8 @@ struct RegexParser {
         var cursor = position + 2
         while cursor < scalars.count, isASCIILetter(scalars[cursor]) { cursor += 1 }
         guard cursor > position + 2, cursor + 1 < scalars.count,
-              scalars[cursor] == delimiter, scalars[cursor + 1] == "]" else { return nil }
+            scalars[cursor] == delimiter, scalars[cursor + 1] == "]"
+        else { return nil }
         return cursor + 1
     }
 

@@ -71,10 +71,11 @@ struct RegexClassMatcher: Sendable {
         var low: UInt64 = 0
         var high: UInt64 = 0
         for value in UInt32(0)..<0x80 {
-            let member = Self.member(value, lower: RegexCaseFolding.lowercase(value),
-                                     upper: RegexCaseFolding.uppercase(value),
-                                     literals: literals, categories: categories,
-                                     negated: negated, caseInsensitive: caseInsensitive)
+            let member = Self.member(
+                value, lower: RegexCaseFolding.lowercase(value),
+                upper: RegexCaseFolding.uppercase(value),
+                literals: literals, categories: categories,
+                negated: negated, caseInsensitive: caseInsensitive)
             if member {
                 if value < 64 { low |= 1 << UInt64(value) } else { high |= 1 << UInt64(value - 64) }
             }
@@ -89,13 +90,16 @@ struct RegexClassMatcher: Sendable {
     func contains(_ value: UInt32, lower: UInt32, upper: UInt32) -> Bool {
         if value < 64 { return asciiLow & (1 << UInt64(value)) != 0 }
         if value < 128 { return asciiHigh & (1 << UInt64(value - 64)) != 0 }
-        return Self.member(value, lower: lower, upper: upper, literals: literals, categories: categories,
-                           negated: negated, caseInsensitive: caseInsensitive)
+        return Self.member(
+            value, lower: lower, upper: upper, literals: literals, categories: categories,
+            negated: negated, caseInsensitive: caseInsensitive)
     }
 
-    private static func member(_ value: UInt32, lower: UInt32, upper: UInt32,
-                               literals: RegexScalarSet, categories: RegexScalarSet,
-                               negated: Bool, caseInsensitive: Bool) -> Bool {
+    private static func member(
+        _ value: UInt32, lower: UInt32, upper: UInt32,
+        literals: RegexScalarSet, categories: RegexScalarSet,
+        negated: Bool, caseInsensitive: Bool
+    ) -> Bool {
         var hit = categories.contains(value) || literals.contains(value)
         if !hit && caseInsensitive {
             hit = literals.contains(lower) || literals.contains(upper)

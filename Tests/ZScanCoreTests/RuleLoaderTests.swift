@@ -56,8 +56,15 @@ final class RuleLoaderTests: XCTestCase {
                 "f.json5:4:84 invalid_value", "f.json5:5:64 unknown_key",
             ])
         XCTAssertEqual(
-            errors([source("f.json5", text)]).first,
-            "f.json5:3:3: error: unknown key 'rulez' in a rule file (did you mean 'rules'?) [unknown_key]")
+            errors([source("f.json5", text)]),
+            [
+                "f.json5:3:3: error: unknown key 'rulez' in a rule file (did you mean 'rules'?) [unknown_key]",
+                "f.json5:4:17: error: rule id 'Bad-Id' must be snake_case (a-z, 0-9, _) [invalid_name]",
+                "f.json5:4:49: error: severity must be error, warning or info (did you mean 'error'?) [invalid_value]",
+                "f.json5:4:66: error: subject must be process, socket or pidfile (did you mean 'process'?) [invalid_value]",
+                "f.json5:4:84: error: action must be one of none, terminate, reap, terminate_tree, remove_file [invalid_value]",
+                "f.json5:5:64: error: unknown key 'nomatch' in 'examples' (did you mean 'no_match'?) [unknown_key]",
+            ])
         XCTAssertEqual(found([source("v.json5", "{ format_version: 2 }")]), ["v.json5:1:19 unsupported_version"])
         XCTAssertEqual(found([source("v.json5", "{ rules: [] }")]), ["v.json5:1:1 missing_key"])
         XCTAssertEqual(found([source("j.json5", "{ format_version: 1, rules: [ }")]), ["j.json5:1:31 json5_syntax"])

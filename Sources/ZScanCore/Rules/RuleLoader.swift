@@ -299,45 +299,31 @@ private struct LoadState {
             origin: RuleOrigin(file: rule.file, location: rule.location, builtin: rule.builtin))
     }
 
+    /// The case of `T` a string key names, and the key's node; `fallback` when the key is absent or
+    /// names no case, which is an error that lists the cases (`key must be \(cases)`).
+    mutating func choice<T: RawRepresentable & CaseIterable>(
+        _ rule: RawRule, _ key: String, required: Bool, fallback: T, _ cases: String
+    ) -> (value: T, node: JSON5Node?) where T.RawValue == String {
+        guard let node = string(rule, key, required: required) else { return (fallback, nil) }
+        if let value = T(rawValue: text(node)) { return (value, node) }
+        let hint = Suggestion.hint(for: text(node), in: T.allCases.map(\.rawValue))
+        error(rule.file, node.location, .invalidValue, "\(key) must be \(cases)\(hint)")
+        return (fallback, node)
+    }
+
     /// The id, title, severity, subject, action and tags, each checked; nil without an id.
     mutating func summary(_ rule: RawRule) -> RuleSummary? {
         guard let idNode = string(rule, "id", required: true) else { return nil }
         let id = text(idNode)
         if !identifier(id) { error(rule.file, idNode.location, .invalidName, "rule id '\(id)' must be snake_case (a-z, 0-9, _)") }
         let title = string(rule, "title", required: true).map(text) ?? ""
-        var severity = Severity.error
-        if let node = string(rule, "severity", required: true) {
-            if let value = Severity(rawValue: text(node)) {
-                severity = value
-            } else {
-                error(
-                    rule.file, node.location, .invalidValue,
-                    "severity must be error, warning or info\(Suggestion.hint(for: text(node), in: Severity.allCases.map(\.rawValue)))")
-            }
-        }
-        var subject = Subject.process
-        if let node = string(rule, "subject", required: false) {
-            if let value = Subject(rawValue: text(node)) {
-                subject = value
-            } else {
-                error(
-                    rule.file, node.location, .invalidValue,
-                    "subject must be process, socket or pidfile\(Suggestion.hint(for: text(node), in: Subject.allCases.map(\.rawValue)))")
-            }
-        }
-        var action = RuleAction.none
-        if let node = string(rule, "action", required: false) {
-            if let value = RuleAction(rawValue: text(node)) {
-                action = value
-            } else {
-                error(
-                    rule.file, node.location, .invalidValue,
-                    "action must be one of \(RuleAction.allCases.map(\.rawValue).joined(separator: ", "))\(Suggestion.hint(for: text(node), in: RuleAction.allCases.map(\.rawValue)))"
-                )
-            }
-            if !action.applies(to: subject) {
-                error(rule.file, node.location, .invalidValue, "action '\(action.rawValue)' does not apply to a \(subject.rawValue)")
-            }
+        let severity = choice(rule, "severity", required: true, fallback: Severity.error, "error, warning or info").value
+        let subject = choice(rule, "subject", required: false, fallback: Subject.process, "process, socket or pidfile").value
+        let (action, actionNode) = choice(
+            rule, "action", required: false, fallback: RuleAction.none,
+            "one of \(RuleAction.allCases.map(\.rawValue).joined(separator: ", "))")
+        if let actionNode, !action.applies(to: subject) {
+            error(rule.file, actionNode.location, .invalidValue, "action '\(action.rawValue)' does not apply to a \(subject.rawValue)")
         }
         var tags: [String] = []
         if let member = rule.fields["tags"] {

@@ -32,7 +32,7 @@ enum ReportOutput {
         }
         guard !options.quiet else { return }
         let style = TextStyle.decide(flag: options.arguments.value("color"), environment: options.environment, isTTY: isatty(fd) == 1)
-        let layout = ReportLayout(style: style, width: Output.terminalWidth(fd), verbose: options.verbose)
+        let layout = ReportLayout(style: style, width: Output.terminalWidth(fd, environment: options.environment), verbose: options.verbose)
         Output.write(render(result, format: options.format, layout: layout), to: fd)
     }
 

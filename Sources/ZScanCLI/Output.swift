@@ -33,10 +33,9 @@ enum Output {
 
     /// Columns to fit text into: `COLUMNS` when it is a positive number (as `ps` does, so
     /// `COLUMNS=80 zscan | less` fits), else the width of the terminal on `fd`, else nil (no limit).
-    /// `environment` is the process's own unless given.
-    static func terminalWidth(_ fd: Int32 = STDOUT_FILENO, environment: [String: String]? = nil) -> Int? {
-        let value = environment.map { $0["COLUMNS"] } ?? getenv("COLUMNS").map { String(cString: $0) }
-        if let value, let columns = Int(value), columns > 0 { return columns }
+    /// `COLUMNS` of the command's environment when it is a positive number, else the terminal's width.
+    static func terminalWidth(_ fd: Int32 = STDOUT_FILENO, environment: [String: String]) -> Int? {
+        if let value = environment["COLUMNS"], let columns = Int(value), columns > 0 { return columns }
         return Terminal.columns(fd)
     }
 

@@ -4,16 +4,13 @@ import ZScanCore
 /// Writing the reports of `ScanReporters.all`: the main report to one stream, `--report` files
 /// beside (each replaced atomically, see `Output.writeFile`), and the job summary under GitHub Actions.
 enum ReportOutput {
-    static let formats = ScanReporters.all.map { $0.identifier }
-    static var formatList: String { ScanReporters.identifierList }
-
     /// The format when none is named (no --format, no ZSCAN_FORMAT): GitHub annotations inside a
     /// GitHub Actions job (the runner sets `GITHUB_ACTIONS=true`), text elsewhere.
     static func defaultFormat(_ environment: [String: String]) -> String {
         environment["GITHUB_ACTIONS"] == "true" ? "github" : "text"
     }
 
-    /// The report in `format`, a name `ScanOptions` has checked against `formats`.
+    /// The report in `format`, a name `ScanSettings` has checked against `ScanReporters`.
     static func render(_ result: ScanResult, format: String, layout: ReportLayout) -> [UInt8] {
         (ScanReporters.named(format) ?? ScanTextReport.self).render(result, layout: layout)
     }

@@ -27,7 +27,7 @@ struct ScanOptions {
         OptionSpec(long: "only", value: "<sel>", help: "Run only these rules.", repeatable: true),
         OptionSpec(long: "skip", value: "<sel>", help: "Do not run these rules.", repeatable: true),
         OptionSpec(long: "fail-on", value: "<sel>", help: "Findings that make the exit status 1.", defaultText: "error", repeatable: true),
-        OptionSpec(long: "format", value: "<format>", help: "Report format: \(ReportOutput.formatList).", defaultText: "text; github in GitHub Actions"),
+        OptionSpec(long: "format", value: "<format>", help: "Report format: \(ScanReporters.identifierList).", defaultText: "text; github in GitHub Actions"),
         OptionSpec(long: "report", value: "<fmt=path>", help: "Also write a report to a file, e.g. json=zscan.json.", repeatable: true),
         OptionSpec(long: "pattern", value: "<regex>", help: "Only findings about processes whose command line matches (and PID files whose path does)."),
         OptionSpec(long: "port", value: "<port>", help: "Only findings about these ports.", repeatable: true),

@@ -35,7 +35,8 @@ struct ScanSettings {
     }
 
     /// `defaultSample` is the CPU sampling window when neither flag, variable nor config names one.
-    /// The checks run in the order users have always seen their errors in.
+    /// The checks run in a fixed order (selectors, format, reports, sample, ports, pattern, where,
+    /// the config's conditions, grace, --from): with several mistakes, the first is the one told.
     static func resolve(
         _ arguments: ParsedArguments, environment: [String: String], config: ConfigFile?, ruleSet: RuleSet,
         spec: CommandSpec, defaultSample: Double = 1
@@ -54,12 +55,12 @@ struct ScanSettings {
         let failOn = try selector("fail-on", "ZSCAN_FAIL_ON", config?.failOn) ?? .defaultFailOn
 
         let format = arguments.value("format") ?? environment["ZSCAN_FORMAT"] ?? ReportOutput.defaultFormat(environment)
-        guard ReportOutput.formats.contains(format) else {
-            throw usage("Unknown format '\(format)' (expected \(ReportOutput.formatList))")
+        guard ScanReporters.named(format) != nil else {
+            throw usage("Unknown format '\(format)' (expected \(ScanReporters.identifierList))")
         }
         let reports = try arguments.all("report").map { item throws(CLIError) in
             guard let report = reportFile(item) else {
-                throw usage("--report takes FORMAT=PATH with FORMAT \(ReportOutput.formatList), not '\(item)'")
+                throw usage("--report takes FORMAT=PATH with FORMAT \(ScanReporters.identifierList), not '\(item)'")
             }
             return report
         }
@@ -122,7 +123,7 @@ struct ScanSettings {
 
     /// `--report FORMAT=PATH`, or nil when it is not that.
     static func reportFile(_ item: String) -> (format: String, path: String)? {
-        guard let eq = item.firstIndex(of: "="), ReportOutput.formats.contains(String(item[..<eq])), item.index(after: eq) < item.endIndex else {
+        guard let eq = item.firstIndex(of: "="), ScanReporters.named(String(item[..<eq])) != nil, item.index(after: eq) < item.endIndex else {
             return nil
         }
         return (String(item[..<eq]), String(item[item.index(after: eq)...]))

@@ -1,7 +1,8 @@
 /// Carries out a cleanup plan: TERM, CONT for a stopped process, a grace period, KILL; a tree is
 /// first frozen (SIGSTOP from the root down) and searched again for children forked meanwhile
-/// until a pass finds none (`TreeTermination` holds those phases); zombies are reaped through their parent; stale PID files removed
-/// only if unchanged. With `dryRun` nothing is signalled and every item is `planned`.
+/// until a pass finds none (`TreeTermination` holds those phases); zombies are reaped through
+/// their parent; stale PID files removed only if unchanged. With `dryRun` nothing is signalled
+/// and every item is `planned`.
 public struct CleanupExecutor {
     public var control: any ProcessControl
     public var cleanupGuard: CleanupGuard

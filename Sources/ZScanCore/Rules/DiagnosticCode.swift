@@ -39,8 +39,8 @@ public enum DiagnosticCode: String, Sendable, CaseIterable {
     /// One line on what the code means, as rules/README.md lists it.
     public var summary: String {
         switch self {
-        case .json5Syntax: return "the file is not valid JSON5 (or nests deeper than 128 levels)"
-        case .fileTooLarge: return "the file is larger than the JSON5 reader takes (16 MiB)"
+        case .json5Syntax: return "the file is not valid JSON5 (or nests deeper than \(JSON5Parser.defaultMaxDepth) levels)"
+        case .fileTooLarge: return "the file is larger than the JSON5 reader takes (\(JSON5Parser.defaultMaxBytes >> 20) MiB)"
         case .duplicateKey: return "an object names the same key twice (rule files, the config and examples alike)"
         case .unknownKey: return "a key that a rule file, a rule, `examples` or the config does not have"
         case .missingKey: return "a required key is missing: `format_version`, or a rule's `id`, `title`, `severity`, `when` or `message`"

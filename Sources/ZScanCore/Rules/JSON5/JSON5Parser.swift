@@ -1,10 +1,14 @@
 /// Reads zscan's JSON5 rule and config files into `JSON5Node` trees that remember where every key,
 /// value and string character was written, so every later error can name `file:line:col`.
 public enum JSON5Parser {
+    /// How deep objects and arrays may nest, and how large a file may be, unless the caller says.
+    public static let defaultMaxDepth = 128
+    public static let defaultMaxBytes = 16 << 20
+
     /// Parses a whole JSON5 document (json5.org). Nesting deeper than `maxDepth` is refused with an
     /// error (containers are tracked on an explicit stack, never by recursion); inputs larger than
     /// `maxBytes` are refused up front with an error at 1:1. The input must be UTF-8.
-    public static func parse(_ bytes: [UInt8], maxDepth: Int = 128, maxBytes: Int = 16 << 20) throws(JSON5Error) -> JSON5Node {
+    public static func parse(_ bytes: [UInt8], maxDepth: Int = defaultMaxDepth, maxBytes: Int = defaultMaxBytes) throws(JSON5Error) -> JSON5Node {
         guard bytes.count <= maxBytes else {
             throw JSON5Error(
                 message: "file too large (\(bytes.count) bytes; limit \(maxBytes))",

@@ -4,9 +4,10 @@ public enum SourceDiagnostic {
     /// Lines longer than this many scalars are shown as a window around the column.
     static let maxShownWidth = 160
 
-    /// Renders `file:line:col: severity: message [code]` (clang's place for a warning's flag), the source line indented by 4 spaces (tabs
-    /// shown as single spaces and control, format and bidirectional characters as `?`, so the
-    /// caret lines up and the line cannot drive the terminal), and a caret under the column,
+    /// Renders `file:line:col: severity: message [code]` (clang's place for a warning's flag), the
+    /// source line indented by 4 spaces (tabs shown as single spaces and control, format and
+    /// bidirectional characters as `?`, so the caret lines up and the line cannot drive the
+    /// terminal), and a caret under the column,
     /// one column per scalar. Invalid UTF-8 is shown with U+FFFD. The result ends with "\n".
     public static func render(
         file: String, source: [UInt8], location: SourceLocation,

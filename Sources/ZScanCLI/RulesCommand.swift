@@ -28,7 +28,7 @@ enum RulesCommand {
             throw .usage(UsageError(message: "Missing expected argument 'list', 'check' or 'explain'", command: spec))
         }
         let rest = Array(arguments.positionals.dropFirst())
-        let config = try ScanCommand.loadConfig(arguments.value("config"))
+        let config = try ScanCommand.loadConfig(ScanSettings.configPath(arguments, environment: environment))
         let paths = (config?.rulePaths ?? []) + arguments.all("rules")
         switch action {
         case "list":

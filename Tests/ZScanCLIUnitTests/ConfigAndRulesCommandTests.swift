@@ -126,6 +126,13 @@ final class ConfigAndRulesCommandTests: XCTestCase {
         let refused = zscan(["rules", "check", "--config", bad])
         XCTAssertEqual(refused.status, 2)
         XCTAssertTrue(refused.stderr.contains("unknown threshold 'orphan_min_agee' (did you mean 'orphan_min_age'?)"), refused.stderr)
+        // $ZSCAN_CONFIG names the config for the rules commands as for a scan; --config wins over it.
+        let viaEnvironment = zscan(["rules", "check"], environment: ["ZSCAN_CONFIG": bad])
+        XCTAssertEqual(viaEnvironment.status, 2)
+        XCTAssertTrue(viaEnvironment.stderr.contains("unknown threshold 'orphan_min_agee'"), viaEnvironment.stderr)
+        let flagWins = zscan(["rules", "check", "--config", config], environment: ["ZSCAN_CONFIG": bad])
+        XCTAssertEqual(flagWins.stderr, "")
+        XCTAssertEqual(flagWins.status, 0)
     }
 
     func testBrokenRuleFileIsExitTwoWithItsPlace() throws {

@@ -181,7 +181,8 @@ final class HelpAndUsageTests: XCTestCase {
             (["snapshot", "-o", "a", "-o", "b"], "Error: Option '--output' given more than once\n" + snapshotUsage),
             (
                 ["snapshot", "--fields", "cmdline,bogus"],
-                "Error: Unknown field group 'bogus' (known: status, cmdline, exe, cwd, cgroup, fds, sockets, listeners, env, standard, all)\n" + snapshotUsage
+                "Error: Unknown field group 'bogus' (known: status, cmdline, exe, cwd, cgroup, fds, sockets, listeners, env, provenance, standard, all)\n"
+                    + snapshotUsage
             ),
             (["ports", "0"], "Error: Invalid port '0' (expected 1-65535)\n" + portsUsage),
             (["ports", "http"], "Error: Invalid port 'http' (expected 1-65535)\n" + portsUsage),

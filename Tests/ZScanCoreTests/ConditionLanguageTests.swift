@@ -17,7 +17,7 @@ final class ConditionLanguageTests: XCTestCase {
                 ProcessRecord(
                     pid: 4242, ppid: 1, pgid: 4242, sid: 4000, name: "python3", cmdline: "python3 -m uvicorn app:app --port 8001",
                     args: ["python3", "-m", "uvicorn", "app:app", "--port", "8001"], user: "dev", uid: 1000, age: 120,
-                    rss: 50_000_000, fds: 12, env: ["CI": "true", "ZSCAN_RUN_ID": "r1"], socketInodes: [10]),
+                    rss: 50_000_000, fds: 12, env: ["CI": "true", "ZSCAN_RUN_ID": "r1"], ignoresSighup: false, socketInodes: [10]),
                 ProcessRecord(pid: 4243, ppid: 4242, pgid: 4242, sid: 4000, state: "Z", name: "python3", cmdline: "", args: [], age: 100),
                 ProcessRecord(pid: 4244, ppid: 4242, pgid: 4242, sid: 4000, state: "Z", name: "python3", cmdline: "", args: [], age: 100),
                 ProcessRecord(

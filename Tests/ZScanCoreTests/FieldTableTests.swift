@@ -111,7 +111,7 @@ final class FieldTableTests: XCTestCase {
     func testJSONKeysFollowTheFieldTables() {
         XCTAssertEqual(
             ProcessRecord.CodingKeys.allCases.map(\.rawValue),
-            FieldSchema.process.compactMap(\.jsonKey) + ["netns", "socket_inodes"])
+            FieldSchema.process.compactMap(\.jsonKey) + ["job_cookie", "netns", "socket_inodes", "pipe_inodes"])
         XCTAssertEqual(
             SocketRecord.CodingKeys.allCases.map(\.rawValue),
             FieldSchema.socket.compactMap(\.jsonKey) + ["netns"])

@@ -4,8 +4,17 @@ import XCTest
 /// The reparenting and orphan rules of `Lineage`, on snapshots built in code for each situation
 /// the design names: a dead shell's dev server, container entrypoints, services, namespaces.
 final class LineageTests: XCTestCase {
+    /// The snapshot linked, each process given the provenance facts of one started from a
+    /// terminal (SIGHUP not ignored, standard streams on the terminal, no CI job) unless it has its own.
     private func linked(_ processes: [ProcessRecord]) -> Snapshot {
-        var snapshot = Snapshot(host: HostInfo(), processes: processes)
+        let withFacts = processes.map { process in
+            var p = process
+            if p.stdio == nil { p.stdio = Array(repeating: "/dev/pts/0", count: 3) }
+            if p.ignoresSighup == nil { p.ignoresSighup = false }
+            if p.job == nil { p.job = "none" }
+            return p
+        }
+        var snapshot = Snapshot(host: HostInfo(), processes: withFacts)
         snapshot.link()
         return snapshot
     }
@@ -17,22 +26,24 @@ final class LineageTests: XCTestCase {
             ProcessRecord(pid: 4242, ppid: 1, pgid: 4242, sid: 4000, name: "uvicorn"),
         ])
         let server = s.process(pid: 4242)!
-        XCTAssertEqual(server.reparented, true)
+        XCTAssertEqual(server.adopted, true)
         XCTAssertEqual(server.sessionAlive, false)
         XCTAssertTrue(server.orphaned)
         XCTAssertEqual(s.process(pid: 1)!.children, [4242])
     }
 
-    func testAdoptedButSessionAliveIsReparentedNotOrphaned() {
+    func testAdoptedWhileTheSessionLeaderLivesIsOrphaned() {
         // A terminal's shell 4000 is alive; the `sh -c 'server &'` in between exited.
         let s = linked([
             ProcessRecord(pid: 1, ppid: 0, pgid: 1, sid: 1),
             ProcessRecord(pid: 4000, ppid: 1, pgid: 4000, sid: 4000, name: "bash"),
             ProcessRecord(pid: 4242, ppid: 1, pgid: 4242, sid: 4000, name: "vite"),
         ])
-        XCTAssertEqual(s.process(pid: 4242)!.reparented, true)
+        XCTAssertEqual(s.process(pid: 4242)!.adopted, true)
         XCTAssertEqual(s.process(pid: 4242)!.sessionAlive, true)
-        XCTAssertFalse(s.process(pid: 4242)!.orphaned)
+        XCTAssertTrue(s.process(pid: 4242)!.orphaned, "the live terminal does not keep its script's server")
+        XCTAssertEqual(
+            s.process(pid: 4242)!.evidence, ["parent exited; now init (1)", "session leader bash (4000) still running"])
     }
 
     func testContainerEntrypointChildrenWereNeverReparented() {
@@ -41,7 +52,7 @@ final class LineageTests: XCTestCase {
             ProcessRecord(pid: 1, ppid: 0, pgid: 1, sid: 1, name: "bash"),
             ProcessRecord(pid: 7, ppid: 1, pgid: 1, sid: 1, name: "uvicorn"),
         ])
-        XCTAssertEqual(s.process(pid: 7)!.reparented, false)
+        XCTAssertEqual(s.process(pid: 7)!.adopted, false)
         XCTAssertFalse(s.process(pid: 7)!.orphaned)
     }
 
@@ -53,7 +64,7 @@ final class LineageTests: XCTestCase {
         ])
         let server = s.process(pid: 9)!
         XCTAssertNil(server.sessionAlive)
-        XCTAssertEqual(server.reparented, false)
+        XCTAssertEqual(server.adopted, false)
         XCTAssertFalse(server.orphaned)
     }
 
@@ -62,7 +73,7 @@ final class LineageTests: XCTestCase {
             ProcessRecord(pid: 1, ppid: 0, pgid: 1, sid: 1, name: "systemd"),
             ProcessRecord(pid: 300, ppid: 1, pgid: 300, sid: 300, name: "sshd"),
         ])
-        XCTAssertEqual(s.process(pid: 300)!.reparented, false)
+        XCTAssertEqual(s.process(pid: 300)!.adopted, false)
         XCTAssertEqual(s.process(pid: 300)!.sessionAlive, true)
     }
 
@@ -73,7 +84,7 @@ final class LineageTests: XCTestCase {
             ProcessRecord(pid: 900, ppid: 1, pgid: 900, sid: 900, name: "systemd"),
             ProcessRecord(pid: 5100, ppid: 900, pgid: 5100, sid: 5000, name: "next-server"),
         ])
-        XCTAssertEqual(s.process(pid: 5100)!.reparented, true)
+        XCTAssertEqual(s.process(pid: 5100)!.adopted, true)
         XCTAssertTrue(s.process(pid: 5100)!.orphaned)
     }
 
@@ -84,7 +95,7 @@ final class LineageTests: XCTestCase {
             ProcessRecord(pid: 4242, ppid: 1, pgid: 4242, sid: 4000),
             ProcessRecord(pid: 4243, ppid: 4242, pgid: 4242, sid: 4000),
         ])
-        XCTAssertEqual(s.process(pid: 4243)!.reparented, false)
+        XCTAssertEqual(s.process(pid: 4243)!.adopted, false)
         XCTAssertFalse(s.process(pid: 4243)!.orphaned)
         XCTAssertEqual(s.process(pid: 4243)!.sessionAlive, false)
     }
@@ -109,8 +120,8 @@ final class LineageTests: XCTestCase {
             ProcessRecord(pid: 3, ppid: 2, name: "rcu_gp", kernelThread: true),
             ProcessRecord(pid: 50, ppid: 49, pgid: 50, sid: 10),
         ])
-        XCTAssertEqual(s.process(pid: 3)!.reparented, false)
-        XCTAssertNil(s.process(pid: 50)!.reparented, "parent not in the snapshot: unknown")
+        XCTAssertEqual(s.process(pid: 3)!.adopted, false)
+        XCTAssertNil(s.process(pid: 50)!.adopted, "parent not in the snapshot: unknown")
         XCTAssertFalse(s.process(pid: 50)!.orphaned)
     }
 

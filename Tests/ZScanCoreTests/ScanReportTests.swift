@@ -365,7 +365,7 @@ enum ScanReportFixture {
             cwd: "/srv/app", user: "dev", uid: 1000, startTicks: 8000, age: 130, ports: [8001, 8002], orphaned: true)
         let vite = ProcessRecord(
             pid: 4300, ppid: 1, name: "node", cmdline: "node /srv/web/node_modules/.bin/vite --port 5173", user: "dev",
-            uid: 1000, startTicks: 7000, age: 7300, ports: [5173], reparented: true, orphaned: true)
+            uid: 1000, startTicks: 7000, age: 7300, ports: [5173], adopted: true, orphaned: true)
         return [
             Finding(
                 rule: devServer, message: "uvicorn (4242) outlived its session; listening on 8001, 8002",

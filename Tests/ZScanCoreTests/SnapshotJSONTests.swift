@@ -21,7 +21,7 @@ final class SnapshotJSONTests: XCTestCase {
                     args: [name, "--flag"], cwd: "/tmp", user: "root", uid: 0, startTicks: UInt64(1000 + i),
                     startedAt: 1_700_000_000.25, age: 12.5, cpuTime: 0.01, rss: 4096, threads: 2, fds: 4,
                     ports: [8001], listening: true, connections: 0, children: [], env: ["KEY": name],
-                    cgroup: "/user.slice", kernelThread: false, reparented: true, sessionAlive: false,
+                    cgroup: "/user.slice", kernelThread: false, adopted: true, sessionAlive: false,
                     orphaned: true, netns: 4_026_531_840, socketInodes: [777]))
         }
         processes.append(ProcessRecord(pid: 1, ppid: 0, name: "init", kernelThread: false))

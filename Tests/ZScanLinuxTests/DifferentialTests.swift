@@ -209,11 +209,11 @@ final class DifferentialTests: XCTestCase {
         let handle = try XCTUnwrap(snapshot.process(pid: Int32(ready["pid"] as! Int)))
         XCTAssertEqual(handle.ppid, 1)
         XCTAssertNil(handle.sessionAlive, "session 0: unknown, not gone")
-        XCTAssertEqual(handle.reparented, false, "a direct child of PID 1 was never reparented")
+        XCTAssertEqual(handle.adopted, false, "a direct child of PID 1 was never reparented")
         XCTAssertFalse(handle.orphaned)
         let orphan = try XCTUnwrap(snapshot.process(pid: Int32(ready["orphan"] as! Int)))
         XCTAssertEqual(orphan.ppid, 1, "adopted by the namespace init")
-        XCTAssertEqual(orphan.reparented, true)
+        XCTAssertEqual(orphan.adopted, true)
         XCTAssertEqual(orphan.sessionAlive, false)
         XCTAssertTrue(orphan.orphaned)
     }

@@ -41,7 +41,7 @@ final class RealProcessTests: XCTestCase {
         XCTAssertEqual(orphan.sid, leader)
         XCTAssertNotEqual(orphan.ppid, leader)
         XCTAssertNotEqual(orphan.ppid, fixture.pid)
-        XCTAssertEqual(orphan.reparented, true)
+        XCTAssertEqual(orphan.adopted, true)
         XCTAssertEqual(orphan.sessionAlive, false)
         XCTAssertTrue(orphan.orphaned)
         XCTAssertEqual(orphan.ports, [Int(port)])
@@ -58,7 +58,7 @@ final class RealProcessTests: XCTestCase {
         let s = try snapshot()
         let process = try XCTUnwrap(s.process(pid: pid))
         XCTAssertNotNil(s.process(pid: leader))
-        XCTAssertEqual(process.reparented, true)
+        XCTAssertEqual(process.adopted, true)
         XCTAssertEqual(process.sessionAlive, true)
         XCTAssertFalse(process.orphaned)
     }
@@ -71,7 +71,7 @@ final class RealProcessTests: XCTestCase {
         let process = try XCTUnwrap(try snapshot().process(pid: pid))
         XCTAssertEqual(process.ppid, leader)
         XCTAssertEqual(process.sid, leader)
-        XCTAssertEqual(process.reparented, false)
+        XCTAssertEqual(process.adopted, false)
         XCTAssertEqual(process.sessionAlive, true)
         XCTAssertFalse(process.orphaned)
     }

@@ -23,19 +23,23 @@ public struct FieldSet: OptionSet, Sendable, Hashable {
     /// scan whose rules never name `args` keeps only the joined command line (at 2000 processes,
     /// about 0.5 MB of strings less). Named `cmdline` together with it.
     public static let args = FieldSet(rawValue: 1 << 9)
+    /// Where a process came from, for adoption candidates only (`Lineage.adoptionCandidates`):
+    /// `SigIgn`, descriptors 0-2, `cwd`, `cgroup`, locks on PID files, and the job cookie from
+    /// `environ` (only the cookie is kept); the pipe inodes of every process, read with `fd/`.
+    public static let provenance = FieldSet(rawValue: 1 << 10)
 
-    public static let standard: FieldSet = [.status, .cmdline, .args, .exe, .cwd, .cgroup, .fds, .sockets]
+    public static let standard: FieldSet = [.status, .cmdline, .args, .exe, .cwd, .cgroup, .fds, .sockets, .provenance]
     public static let all: FieldSet = [.standard, .env]
 
     /// Names accepted by `--fields`, in the order they are documented.
     public static let named: [(name: String, set: FieldSet)] = [
         ("status", .status), ("cmdline", [.cmdline, .args]), ("exe", .exe), ("cwd", .cwd),
         ("cgroup", .cgroup), ("fds", .fds), ("sockets", .sockets), ("listeners", .listeners),
-        ("env", .env), ("standard", .standard), ("all", .all),
+        ("env", .env), ("provenance", .provenance), ("standard", .standard), ("all", .all),
     ]
 
     public var names: [String] {
-        FieldSet.named.prefix(9).filter { !isDisjoint(with: $0.set) }.map(\.name)
+        FieldSet.named.prefix(10).filter { !isDisjoint(with: $0.set) }.map(\.name)
     }
 
     /// Either kind of socket table.
@@ -47,7 +51,7 @@ public struct FieldSet: OptionSet, Sendable, Hashable {
         var set = self
         if set.contains(.args) { set.insert(.cmdline) }
         if set.contains(.sockets) { set.remove(.listeners) }
-        if set.readsSockets { set.insert(.fds) }
+        if set.readsSockets || set.contains(.provenance) { set.insert(.fds) }
         return set
     }
 }

@@ -43,17 +43,49 @@ public struct ProcessRecord: Sendable, Equatable {
     /// The cgroup v2 path (or the first v1 hierarchy's path).
     public var cgroup: String?
     public var kernelThread: Bool
-    /// The parent adopted this process (namespace init or a child subreaper); see `Lineage`.
-    public var reparented: Bool?
+    /// Its starter exited and the namespace init or a child subreaper took it, whether or not its
+    /// session leader lives; nil when the parent is not visible. See `Lineage` and `Provenance`.
+    public var adopted: Bool?
     /// The session leader still exists and is not a zombie; nil when the session is unknown (sid 0).
     public var sessionAlive: Bool?
-    /// Reparented and its session leader is gone: what outlives the shell or runner that started it.
+    /// Whoever started it meant it to outlive them (nohup, daemon(3) conventions, a PID file or a
+    /// lock, a systemd service, a CI opt-out); nil when not an adoption candidate or not read.
+    public var detached: Bool?
+    /// Adopted and not detached: what outlives the shell, script or runner that started it.
     public var orphaned: Bool
+    /// Why zscan says what it says about `adopted` and `detached`, one short sentence each
+    /// ("parent exited; now init (1)", "ignores SIGHUP (nohup)"); empty for other processes.
+    public var evidence: [String]
+    /// A live PID file that names this process (path), from the PID files the scan read.
+    public var pidfile: String?
+
+    // Facts read only for adoption candidates (`Lineage.adoptionCandidates`); nil elsewhere.
+
+    /// SIGHUP is ignored (`SigIgn` bit 0 of `/proc/PID/status`): what `nohup` leaves.
+    public var ignoresSighup: Bool?
+    /// Where descriptors 0, 1 and 2 point (`/dev/null`, `pipe:[123]`, `/dev/pts/3`); "" for a
+    /// closed one.
+    public var stdio: [String]?
+    /// A `*.pid` or `*.lock` file it holds open that a lock in `/proc/locks` is on.
+    public var lockedFile: String?
+    /// Its CI job compared with zscan's own: `same`, `other` or `none`; nil when its environment
+    /// could not be read. See `JobCookie`.
+    public var job: String?
+    /// The cookie that decided `job`, shortened for display (`RUNNER_TRACKING_ID=github_0c9e1f2a…`).
+    public var jobCookie: String?
+    /// For `job == other`: a process that was not adopted still carries the same cookie, so that
+    /// job is still running (the host runs jobs side by side); nil when not looked for.
+    public var jobAlive: Bool?
+    /// A CI system's documented opt-out from its process cleanup (`JENKINS_NODE_COOKIE=dontKillMe`).
+    public var ciOptOut: String?
     /// Inode of the network namespace (`/proc/PID/ns/net`), read only for processes holding a socket
     /// that is not in zscan's own namespace's tables; null otherwise.
     public var netns: UInt64?
     /// Socket inodes among the open descriptors, so a loaded snapshot can be linked again.
     public var socketInodes: [UInt64]
+    /// Pipe inodes among the open descriptors (read with `provenance`): a candidate's standard
+    /// output on a pipe that no other process holds lost its reader.
+    public var pipeInodes: [UInt64]
 
     public init(
         pid: Int32, ppid: Int32, pgid: Int32 = 0, sid: Int32 = 0, tty: String? = nil,
@@ -63,8 +95,10 @@ public struct ProcessRecord: Sendable, Equatable {
         rss: UInt64 = 0, threads: Int = 1, fds: Int? = nil, ports: [Int]? = nil,
         listening: Bool? = nil, connections: Int? = nil, children: [Int32] = [],
         env: [String: String]? = nil, cgroup: String? = nil, kernelThread: Bool = false,
-        reparented: Bool? = nil, sessionAlive: Bool? = nil, orphaned: Bool = false,
-        netns: UInt64? = nil, socketInodes: [UInt64] = []
+        adopted: Bool? = nil, sessionAlive: Bool? = nil, detached: Bool? = nil, orphaned: Bool = false,
+        evidence: [String] = [], pidfile: String? = nil, ignoresSighup: Bool? = nil, stdio: [String]? = nil,
+        lockedFile: String? = nil, job: String? = nil, jobCookie: String? = nil, jobAlive: Bool? = nil,
+        ciOptOut: String? = nil, netns: UInt64? = nil, socketInodes: [UInt64] = [], pipeInodes: [UInt64] = []
     ) {
         self.pid = pid
         self.ppid = ppid
@@ -93,11 +127,22 @@ public struct ProcessRecord: Sendable, Equatable {
         self.env = env
         self.cgroup = cgroup
         self.kernelThread = kernelThread
-        self.reparented = reparented
+        self.adopted = adopted
         self.sessionAlive = sessionAlive
+        self.detached = detached
         self.orphaned = orphaned
+        self.evidence = evidence
+        self.pidfile = pidfile
+        self.ignoresSighup = ignoresSighup
+        self.stdio = stdio
+        self.lockedFile = lockedFile
+        self.job = job
+        self.jobCookie = jobCookie
+        self.jobAlive = jobAlive
+        self.ciOptOut = ciOptOut
         self.netns = netns
         self.socketInodes = socketInodes
+        self.pipeInodes = pipeInodes
     }
 
     public var identity: ProcessIdentity { ProcessIdentity(pid: pid, startTicks: startTicks) }
@@ -105,8 +150,8 @@ public struct ProcessRecord: Sendable, Equatable {
     public var isStopped: Bool { state == "T" || state == "t" }
 
     /// The keys of a process in snapshot JSON, in the order they are written, each with the field it
-    /// keeps. A rule field stored here has the key of its own name (`ProcessField.entry`); `netns`
-    /// and `socket_inodes` are not rule fields, and fields worked out when rules run (`cpu`,
+    /// keeps. A rule field stored here has the key of its own name (`ProcessField.entry`); `netns`,
+    /// `socket_inodes`, `pipe_inodes` and `job_cookie` are not rule fields, and fields worked out when rules run (`cpu`,
     /// `parent`, `new`, …) are not stored.
     public enum CodingKeys: String, CaseIterable, RecordKey {
         case pid, ppid, pgid, sid, tty, state, name, exe, cmdline, args, cwd, user, uid
@@ -116,10 +161,19 @@ public struct ProcessRecord: Sendable, Equatable {
         case cpuTime = "cpu_time"
         case rss, threads, fds, ports, listening, connections, children, env, cgroup
         case kernelThread = "kernel_thread"
-        case reparented
+        case adopted
         case sessionAlive = "session_alive"
-        case orphaned, netns
+        case detached, orphaned, evidence, pidfile
+        case ignoresSighup = "ignores_sighup"
+        case stdio
+        case lockedFile = "locked_file"
+        case job
+        case jobAlive = "job_alive"
+        case ciOptOut = "ci_opt_out"
+        case jobCookie = "job_cookie"
+        case netns
         case socketInodes = "socket_inodes"
+        case pipeInodes = "pipe_inodes"
 
         typealias Record = ProcessRecord
 
@@ -152,11 +206,22 @@ public struct ProcessRecord: Sendable, Equatable {
             case .env: try a(\.env)
             case .cgroup: try a(\.cgroup)
             case .kernelThread: try a(\.kernelThread)
-            case .reparented: try a(\.reparented)
+            case .adopted: try a(\.adopted)
             case .sessionAlive: try a(\.sessionAlive)
+            case .detached: try a(\.detached)
             case .orphaned: try a(\.orphaned)
+            case .evidence: try a(\.evidence)
+            case .pidfile: try a(\.pidfile)
+            case .ignoresSighup: try a(\.ignoresSighup)
+            case .stdio: try a(\.stdio)
+            case .lockedFile: try a(\.lockedFile)
+            case .job: try a(\.job)
+            case .jobAlive: try a(\.jobAlive)
+            case .ciOptOut: try a(\.ciOptOut)
+            case .jobCookie: try a(\.jobCookie)
             case .netns: try a(\.netns)
             case .socketInodes: try a(\.socketInodes)
+            case .pipeInodes: try a(\.pipeInodes)
             }
         }
     }

@@ -39,6 +39,14 @@ public struct Snapshot: Sendable, Equatable {
         return nil
     }
 
+    /// Table index by pid.
+    public var pidIndex: [Int32: Int] {
+        var index: [Int32: Int] = [:]
+        index.reserveCapacity(processes.count)
+        for (i, process) in processes.enumerated() { index[process.pid] = i }
+        return index
+    }
+
     /// The parent of `pid`, its parent, … up to the namespace init, as far as the snapshot shows them.
     public func ancestors(of pid: Int32) -> [ProcessRecord] {
         var chain: [ProcessRecord] = []

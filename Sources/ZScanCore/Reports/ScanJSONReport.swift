@@ -132,7 +132,7 @@ public struct ScanJSONReport: ScanReporter {
         w.key("ports")
         if let ports = p.ports { w.intArray(ports) } else { w.null() }
         w.key("orphaned"); w.bool(p.orphaned)
-        w.key("reparented"); w.bool(p.reparented)
+        w.key("adopted"); w.bool(p.adopted)
         w.endObject()
     }
 

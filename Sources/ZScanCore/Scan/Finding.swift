@@ -58,12 +58,16 @@ public struct Finding: Sendable, Equatable {
     public var message: String
     public var hint: String?
     public var subject: FindingSubject
+    /// Why zscan believes what the rule asked about the subject's processes (adopted, detached, job),
+    /// one short sentence each; empty for rules that do not ask (untrusted text inside: escape on output).
+    public var evidence: [String]
 
-    public init(rule: RuleSummary, message: String, hint: String?, subject: FindingSubject) {
+    public init(rule: RuleSummary, message: String, hint: String?, subject: FindingSubject, evidence: [String] = []) {
         self.rule = rule
         self.message = message
         self.hint = hint
         self.subject = subject
+        self.evidence = evidence
     }
 }
 

@@ -65,7 +65,7 @@ public struct ScanPipeline {
         var errors: [String] = []
         var samples: [Int32: (cpu: Double, stateBefore: String)]? = nil
         var sampled: Double? = nil
-        let snapshot: Snapshot
+        var snapshot: Snapshot
         if let from = request.from {
             snapshot = from.snapshot
             if needs.sampling { errors.append("cpu and state_before are unknown in a saved snapshot (--from): rules using them did not fire") }
@@ -88,6 +88,8 @@ public struct ScanPipeline {
                 errors += read.problems
             }
         }
+        // A live PID file naming a process is evidence that it was detached on purpose.
+        if !pidfiles.isEmpty && needs.fields.contains(.provenance) { snapshot.deriveProvenance(pidfiles: pidfiles) }
         let evaluating = monotonic()
         // zscan's own ancestors (the shell or CI step running it) started after any baseline, but
         // they are what runs the check, not what it looks for: they are never `new`.

@@ -62,13 +62,23 @@ public struct Scanner: Sendable {
             for subject in subjects where context.matches(rule.condition, subject) {
                 let related = processes(of: subject, context)
                 guard keeps(subject, related, context) else { continue }
+                // A rule about where processes came from says why; others have nothing to add.
+                let evidence = rule.condition.needs.contains(.provenance) ? Scanner.evidence(of: related, context) : []
                 findings.append(
                     Finding(
                         rule: rule.summary, message: rule.message.render(context, subject),
-                        hint: rule.hint?.render(context, subject), subject: record(subject, context)))
+                        hint: rule.hint?.render(context, subject), subject: record(subject, context), evidence: evidence))
             }
         }
         return findings
+    }
+
+    /// The evidence of the processes a finding concerns; each item names its process when there
+    /// are several (a socket held by two).
+    static func evidence(of related: [Int], _ context: EvaluationContext) -> [String] {
+        let processes = related.map { context.snapshot.processes[$0] }.filter { !$0.evidence.isEmpty }
+        if processes.count == 1 { return processes[0].evidence }
+        return processes.flatMap { p in p.evidence.map { "\(p.name) (\(p.pid)): \($0)" } }
     }
 
     /// Indices of the processes a subject concerns: itself, a socket's owners, a PID file's process.

@@ -216,9 +216,18 @@ struct ConditionEvaluator {
         case .env: return optional(processes[i].env) { .map($0) }
         case .cgroup: return optional(processes[i].cgroup) { .string($0) }
         case .kernelThread: return .bool(processes[i].kernelThread)
-        case .reparented: return optional(processes[i].reparented) { .bool($0) }
+        case .adopted, .reparented: return optional(processes[i].adopted) { .bool($0) }
         case .sessionAlive: return optional(processes[i].sessionAlive) { .bool($0) }
+        case .detached: return optional(processes[i].detached) { .bool($0) }
         case .orphaned: return .bool(processes[i].orphaned)
+        case .evidence: return .list(processes[i].evidence.map { .string($0) })
+        case .pidfile: return optional(processes[i].pidfile) { .string($0) }
+        case .ignoresSighup: return optional(processes[i].ignoresSighup) { .bool($0) }
+        case .stdio: return optional(processes[i].stdio) { .list($0.map { .string($0) }) }
+        case .lockedFile: return optional(processes[i].lockedFile) { .string($0) }
+        case .job: return optional(processes[i].job) { .string($0) }
+        case .jobAlive: return optional(processes[i].jobAlive) { .bool($0) }
+        case .ciOptOut: return optional(processes[i].ciOptOut) { .string($0) }
         case .new: return optional(context.baseline) { .bool(!$0.contains(processes[i].identity)) }
         case .tracked:
             if context.trackedPids.contains(processes[i].pid) { return .bool(true) }

@@ -3,7 +3,9 @@ enum ProcessField: String, ExampleField {
     case pid, ppid, pgid, sid, tty, state, name, exe, cmdline, args, cwd, user, uid
     case startTicks = "start_ticks", startedAt = "started_at", age, cpu, stateBefore = "state_before"
     case cpuTime = "cpu_time", rss, threads, fds, ports, listening, connections, sockets, children, parent
-    case env, cgroup, kernelThread = "kernel_thread", reparented, sessionAlive = "session_alive", orphaned
+    case env, cgroup, kernelThread = "kernel_thread", adopted, reparented, sessionAlive = "session_alive", detached, orphaned
+    case evidence, pidfile, ignoresSighup = "ignores_sighup", stdio, lockedFile = "locked_file", job, jobAlive = "job_alive"
+    case ciOptOut = "ci_opt_out"
     case new, tracked
 
     private typealias K = ProcessRecord.CodingKeys
@@ -43,9 +45,20 @@ enum ProcessField: String, ExampleField {
         case .env: stored(K.env, .map, .env)
         case .cgroup: stored(K.cgroup, .string, .cgroup)
         case .kernelThread: stored(K.kernelThread, .bool)
-        case .reparented: stored(K.reparented, .bool)
+        case .adopted: stored(K.adopted, .bool, .provenance)
+        // The name `adopted` had before it counted session leaders; kept so rules keep working.
+        case .reparented: field(.bool, .provenance, example: \.record.adopted)
         case .sessionAlive: stored(K.sessionAlive, .bool)
-        case .orphaned: stored(K.orphaned, .bool)
+        case .detached: stored(K.detached, .bool, .provenance)
+        case .orphaned: stored(K.orphaned, .bool, .provenance)
+        case .evidence: stored(K.evidence, .list(.string), .provenance)
+        case .pidfile: stored(K.pidfile, .string, .provenance)
+        case .ignoresSighup: stored(K.ignoresSighup, .bool, .provenance)
+        case .stdio: stored(K.stdio, .list(.string), .provenance)
+        case .lockedFile: stored(K.lockedFile, .string, .provenance)
+        case .job: stored(K.job, .string, .provenance)
+        case .jobAlive: stored(K.jobAlive, .bool, .provenance)
+        case .ciOptOut: stored(K.ciOptOut, .string, .provenance)
         case .new: field(.bool, baseline: true, example: \.new)
         // No environments need reading: `zscan run` knows its descendants and reads the cookie
         // itself; elsewhere an unread environment leaves it unknown.

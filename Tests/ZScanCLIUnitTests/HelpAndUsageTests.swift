@@ -66,7 +66,7 @@ final class HelpAndUsageTests: XCTestCase {
               --pretty                Indent the JSON.
               --fields <list>         Field groups to read, comma-separated: status,
                                       cmdline, exe, cwd, cgroup, fds, sockets, listeners,
-                                      env, standard, all. (default: standard)
+                                      env, provenance, standard, all. (default: standard)
               --proc-root <dir>       Read processes from <dir> instead of /proc. (default:
                                       /proc)
               -h, --help              Show help information.

@@ -39,7 +39,8 @@ final class RuleFileTests: XCTestCase {
             [
                 "zombie", "zombie_parent", "orphaned_dev_server", "orphaned_process", "port_held_by_stopped",
                 "port_held_by_orphan", "port_owner_unknown", "close_wait_pileup", "cpu_hang", "d_state_hang",
-                "stopped_process", "stale_pidfile", "leaked_process",
+                "stopped_process", "stale_pidfile", "leaked_process", "leaked_from_other_job", "job_background_process",
+                "detached_process",
             ])
         for rule in set.rules {
             XCTAssertFalse(rule.examples.match.isEmpty, "\(rule.id) needs examples.match")

@@ -25,6 +25,11 @@ public enum BuiltinRules {
   },
   macros: {
     dev_server: "cmdline any_matches dev_servers",
+    // Adopted, and its CI job (by the job's cookie) is another one that is over: no process of
+    // that job is left outside the adopted ones. rules/README.md, "How zscan decides".
+    left_by_other_job: "adopted && job == 'other' && (job_alive == null || job_alive == false)",
+    // Carries no CI job's cookie, or its environment could not be read.
+    no_job: "(job == null || job == 'none')",
     orphan_min_age: "30s",
     zombie_parent_min_zombies: "3",
     close_wait_min_sockets: "20",
@@ -108,24 +113,50 @@ public enum BuiltinRules {
 }
 """####),
         ("rules/orphans.json5", ####"""
-// zscan built-in rules: processes that outlived the shell, terminal or test runner that started them.
-// `orphaned` means the parent adopted it (init or a child subreaper) and its session leader is
-// gone; rules/README.md says exactly how that is decided.
+// zscan built-in rules: processes that outlived the script, terminal, test harness or CI job that
+// started them. `adopted`: its starter exited and init (or a subreaper) took it; `detached`: it
+// was meant to outlive its starter (nohup, a daemon, a PID file, a CI opt-out); `orphaned` =
+// adopted && !detached; `job`: which CI job's cookie it carries. rules/README.md, "How zscan
+// decides", says exactly how each is decided.
 {
   format_version: 1,
   rules: [
+    {
+      id: "leaked_from_other_job",
+      title: "Process left behind by another CI job",
+      severity: "error",
+      tags: ["orphan", "ci"],
+      // Detached or not: the job's runner would have ended it; only the runner's opt-out excuses it.
+      when: "left_by_other_job && state != 'Z' && !kernel_thread && age > orphan_min_age",
+      message: "{name} ({pid}) outlived the CI job that started it (parent now {parent})",
+      hint: "end it: zscan --cleanup --only leaked_from_other_job --pattern {name}; if it must outlive its job, use the runner's opt-out (rules/README.md)",
+      action: "terminate_tree",
+      examples: {
+        match: [
+          { adopted: true, job: "other", job_alive: false, cmdline: "python3 -m pytest -n 4", age: 600 },
+          { adopted: true, job: "other", detached: true, ignores_sighup: true, cmdline: "node server.js", age: 600 },
+        ],
+        no_match: [
+          { adopted: true, job: "other", job_alive: true, cmdline: "node server.js", age: 600 },
+          { adopted: false, job: "other", cmdline: "node server.js", age: 600 },
+          { adopted: true, job: "same", cmdline: "node server.js", age: 600 },
+          { adopted: true, job: "none", ci_opt_out: "JENKINS_NODE_COOKIE=dontKillMe", detached: true, cmdline: "httpd", age: 600 },
+          { adopted: true, job: "other", cmdline: "node server.js", age: 5 },
+        ],
+      },
+    },
     {
       id: "orphaned_dev_server",
       title: "Orphaned dev server",
       severity: "error",
       tags: ["orphan", "dev-server"],
-      when: "orphaned && dev_server && state != 'Z' && age > orphan_min_age",
-      message: "{name} ({pid}) outlived its session; listening on {ports}",
+      when: "orphaned && dev_server && no_job && state != 'Z' && age > orphan_min_age",
+      message: "{name} ({pid}) outlived the script or runner that started it; listening on {ports}",
       hint: "stop it and what it started: zscan --cleanup --only orphaned_dev_server --pattern {name}",
       action: "terminate_tree",
       examples: {
         match: [
-          { pid: 4242, ppid: 1, sid: 4000, orphaned: true, cmdline: "python3 -m uvicorn app:app --port 8001", age: 120, ports: [8001] },
+          { pid: 4242, ppid: 1, sid: 4000, orphaned: true, job: "none", cmdline: "python3 -m uvicorn app:app --port 8001", age: 120, ports: [8001] },
           { orphaned: true, cmdline: "node /srv/web/node_modules/.bin/vite --port 5173", age: "5m" },
         ],
         no_match: [
@@ -133,6 +164,27 @@ public enum BuiltinRules {
           { orphaned: true, cmdline: "python3 -m uvicorn app:app", age: 10 },
           { orphaned: true, cmdline: "/usr/sbin/sshd -D", age: 3600 },
           { orphaned: true, cmdline: "", state: "Z", name: "uvicorn", age: 600 },
+          { orphaned: true, job: "same", cmdline: "python3 -m uvicorn app:app", age: 600 },
+          { orphaned: false, adopted: true, detached: true, cmdline: "nohup python3 -m http.server", age: 600 },
+        ],
+      },
+    },
+    {
+      id: "job_background_process",
+      title: "Background process of this CI job",
+      severity: "warning",
+      tags: ["orphan", "ci"],
+      // An earlier step may have started it for later ones on purpose: a warning, which an
+      // unscoped cleanup leaves alone.
+      when: "orphaned && job == 'same' && state != 'Z' && !kernel_thread && age > orphan_min_age",
+      message: "{name} ({pid}) was started in the background by this job and outlived its step (parent now {parent})",
+      hint: "if no later step needs it, end it when the job is done: zscan --cleanup --only job_background_process --pattern {name}",
+      action: "terminate_tree",
+      examples: {
+        match: [{ orphaned: true, job: "same", cmdline: "python3 -m http.server 8000", age: 120 }],
+        no_match: [
+          { orphaned: true, job: "other", cmdline: "python3 -m http.server 8000", age: 120 },
+          { orphaned: false, adopted: true, detached: true, job: "same", cmdline: "nohup redis-server", age: 120 },
         ],
       },
     },
@@ -141,8 +193,8 @@ public enum BuiltinRules {
       title: "Orphaned process",
       severity: "warning",
       tags: ["orphan"],
-      when: "orphaned && !dev_server && state != 'Z' && !kernel_thread && age > orphan_min_age",
-      message: "{name} ({pid}) outlived its session (parent now {parent})",
+      when: "orphaned && !dev_server && no_job && state != 'Z' && !kernel_thread && age > orphan_min_age",
+      message: "{name} ({pid}) outlived the script or runner that started it (parent now {parent})",
       hint: "if it should not run any more: zscan --cleanup --only orphaned_process --pattern {name}",
       action: "terminate_tree",
       examples: {
@@ -151,6 +203,25 @@ public enum BuiltinRules {
           { orphaned: false, cmdline: "sleep infinity", age: 600 },
           { orphaned: true, cmdline: "gunicorn app:app", age: 600 },
           { orphaned: true, cmdline: "sleep 5", age: 2 },
+          { orphaned: true, job: "same", cmdline: "sleep infinity", age: 600 },
+        ],
+      },
+    },
+    {
+      id: "detached_process",
+      title: "Process detached on purpose",
+      severity: "info",
+      tags: ["detached"],
+      when: "adopted && detached && (job == null || job != 'other') && state != 'Z' && !kernel_thread && age > orphan_min_age",
+      message: "{name} ({pid}) runs detached on purpose (parent now {parent})",
+      hint: "nothing to do if it should run; to end it: zscan --cleanup --only detached_process --pattern {name}",
+      action: "terminate_tree",
+      examples: {
+        match: [{ adopted: true, detached: true, ignores_sighup: true, cmdline: "nohup python3 -m http.server", age: 600 }],
+        no_match: [
+          { adopted: true, detached: false, cmdline: "python3 -m http.server", age: 600 },
+          { adopted: false, detached: true, cmdline: "sshd", age: 600 },
+          { adopted: true, detached: true, job: "other", cmdline: "nohup node server.js", age: 600 },
         ],
       },
     },
@@ -188,8 +259,8 @@ public enum BuiltinRules {
 }
 """####),
         ("rules/ports.json5", ####"""
-// zscan built-in rules: listening ports held by stopped or orphaned processes, owners zscan cannot
-// see, and connections left half-closed.
+// zscan built-in rules: listening ports held by stopped or orphaned processes or by another CI job's
+// leftovers, owners zscan cannot see, and connections left half-closed.
 {
   format_version: 1,
   rules: [
@@ -214,19 +285,23 @@ public enum BuiltinRules {
     },
     {
       id: "port_held_by_orphan",
-      title: "Port held by an orphaned process",
+      title: "Port held by an orphaned process or another CI job's leftover",
       severity: "warning",
       tags: ["port", "orphan"],
       subject: "socket",
-      when: "state in ['LISTEN', 'UNCONN'] && any(owners, orphaned && age > orphan_min_age)",
-      message: "port {local_port} ({proto}) is held by {owners}, which outlived its session",
+      when: "state in ['LISTEN', 'UNCONN'] && any(owners, (orphaned || left_by_other_job) && age > orphan_min_age)",
+      message: "port {local_port} ({proto}) is held by {owners}, which outlived what started it",
       hint: "free it with: zscan --cleanup --port {local_port}",
       action: "terminate_tree",
       examples: {
-        match: [{ local_port: 3000, owner: { orphaned: true, cmdline: "node server.js", age: 300 } }],
+        match: [
+          { local_port: 3000, owner: { orphaned: true, cmdline: "node server.js", age: 300 } },
+          { local_port: 3000, owner: { adopted: true, detached: true, job: "other", job_alive: false, age: 300 } },
+        ],
         no_match: [
           { local_port: 3000, owner: { orphaned: false, age: 300 } },
           { local_port: 3000, state: "CLOSE_WAIT", owner: { orphaned: true, age: 300 } },
+          { local_port: 3000, owner: { orphaned: false, adopted: true, detached: true, job: "none", age: 300 } },
         ],
       },
     },

@@ -44,7 +44,7 @@ struct ScanOptions {
         OptionSpec(long: "grace", value: "<duration>", help: "How long a process has to exit after SIGTERM.", defaultText: "5s"),
         OptionSpec(long: "color", value: "<when>", help: "auto, always or never.", defaultText: "auto"),
         OptionSpec(long: "quiet", short: "q", help: "No report on standard output; only the exit status."),
-        OptionSpec(long: "verbose", short: "v", help: "Say which rules were replaced and what could not be seen."),
+        OptionSpec(long: "verbose", short: "v", help: "Also show hidden rules' findings; say which rules were replaced and what could not be seen."),
         ProcRoot.option,
     ]
 

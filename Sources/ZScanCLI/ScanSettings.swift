@@ -147,10 +147,12 @@ struct ScanSettings {
     }
 
     /// The scanner these settings ask for, for a user `uid`: only their own processes unless they
-    /// are root, ask for `--all-users`, or read a saved snapshot.
+    /// are root, ask for `--all-users`, or read a saved snapshot. A hidden rule runs only with
+    /// `--verbose` or an `--only` that names it: otherwise its findings are in no report, exit
+    /// status or cleanup.
     func scanner(rules: [Rule], uid: UInt32) -> Scanner {
         var scanner = Scanner(
-            rules: Scanner.select(rules, only: only, skip: skip), pattern: pattern, ports: ports,
+            rules: Scanner.select(rules.filter { $0.shown(verbose: verbose, only: only) }, only: only, skip: skip), pattern: pattern, ports: ports,
             whereCondition: whereCondition, allow: allow,
             onlyUID: uid == 0 || allUsers || fromPath != nil ? nil : uid)
         if baselinePath != nil {

@@ -106,6 +106,44 @@ final class ConfigAndRulesCommandTests: XCTestCase {
         XCTAssertEqual(check.status, 0)
     }
 
+    /// A rule with `hidden: true` runs only when asked: `-v`, or `--only` naming its id or a tag
+    /// of it. Otherwise nothing of it reaches the report, the exit status or cleanup.
+    func testHiddenRuleFindsOnlyWhenAsked() throws {
+        let rules = try directory.write(
+            "hidden.json5",
+            """
+            {
+              format_version: 1,
+              rules: [{
+                id: "peek", title: "Peek", severity: "info", tags: ["look"], hidden: true, when: "name == 'sleeper'",
+                message: "{name} ({pid}) is asleep", action: "terminate",
+                examples: { match: [{ name: "sleeper" }], no_match: [{ name: "awake" }] },
+              }],
+            }
+            """)
+        let snapshot = try directory.write(
+            "snapshot.json",
+            #"{"format_version": "1.0", "host": {"boot_time": 0, "clock_ticks": 100}, "taken_at": 0, "processes": [{"pid": 42, "ppid": 1, "state": "S", "name": "sleeper", "start_ticks": 7}], "sockets": []}"#
+        )
+        func scan(_ extra: [String]) -> InProcessResult {
+            zscan(["--rules", rules, "--from", snapshot, "--skip", "zombie,orphan,port,hang,pidfile,leak", "--fail-on", "any"] + extra)
+        }
+        let plain = scan(["--format", "json"])
+        XCTAssertEqual(plain.status, 0, plain.stderr)
+        XCTAssertFalse(plain.stdout.contains("peek"), "not even among the rules that ran: \(plain.stdout)")
+        for asked in [["-v"], ["--verbose"], ["--only", "peek"], ["--only", "look"], ["--only", "look,zombie"]] {
+            let shown = scan(asked)
+            XCTAssertEqual(shown.status, 1, "\(asked): \(shown.stderr)")
+            XCTAssertTrue(shown.stdout.contains("info  peek  Peek (1)\n"), "\(asked): \(shown.stdout)")
+            XCTAssertTrue(shown.stdout.contains("sleeper (42) is asleep"), "\(asked)")
+        }
+        let bySeverity = scan(["--only", "info"])
+        XCTAssertEqual(bySeverity.status, 0, "a severity selects rules but does not name a hidden one")
+        XCTAssertTrue(bySeverity.stdout.hasPrefix("no findings"), bySeverity.stdout)
+        XCTAssertTrue(zscan(["rules", "list", "--rules", rules]).stdout.contains("Peek (hidden)"))
+        XCTAssertTrue(zscan(["rules", "explain", "peek", "--rules", rules]).stdout.contains("\n  hidden    shown only with -v or --only peek"))
+    }
+
     func testRulesCheckReadsAFileNamedTwiceOnceAndRunsExamplesWithoutTheConfigsTuning() throws {
         let fixtures = fixturesDirectory.appendingPathComponent("rules").path
         let once = zscan(["rules", "check", fixtures])

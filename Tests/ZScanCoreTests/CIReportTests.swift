@@ -284,7 +284,7 @@ final class CIReportTests: XCTestCase {
     func testMarkdownSummaryRowsStayInTheirCells() {
         let summary = ScanMarkdownSummary(result: GoldenFixture.result()).render()
         let rows = summary.split(separator: "\n").filter { $0.hasPrefix("| ") }
-        XCTAssertEqual(rows.count, 2 + 9 + 2 + 8, "two headers, nine findings, two headers, eight actions")
+        XCTAssertEqual(rows.count, 2 + 9 + 2 + 9, "two headers, nine findings, two headers, nine actions")
         for row in rows {
             // Unescaped pipes delimit the cells: always 4 cells, 5 delimiters.
             var delimiters = 0, escaped = false
@@ -332,7 +332,7 @@ final class CIReportTests: XCTestCase {
         XCTAssertTrue(ScanJUnitReport(result: result).render().contains("cleanup (dry run: nothing was signalled):\n  planned  "))
         XCTAssertTrue(ScanGitHubReport(result: result).render().contains("\nzscan cleanup (dry run: nothing was signalled):\n  planned  "))
         XCTAssertTrue(ScanMarkdownSummary(result: result).render().contains("cleanup (dry run: nothing was signalled):\n\n| outcome |"))
-        XCTAssertTrue(ScanPrometheusReport(result: result).render().contains("zscan_cleanup_actions_total{outcome=\"planned\"} 8\n"))
+        XCTAssertTrue(ScanPrometheusReport(result: result).render().contains("zscan_cleanup_actions_total{outcome=\"planned\"} 9\n"))
     }
 }
 
@@ -395,6 +395,10 @@ enum GoldenFixture {
         CleanupAction(
             rule: "stale_pidfile", action: .removeFile, process: nil, name: "worker.pid", path: "/tmp/worker.pid",
             steps: ["unlink"], outcome: .removed),
+        CleanupAction(
+            rule: "orphaned_dev_server", action: .terminateTree, process: ProcessIdentity(pid: 4310, startTicks: 7100),
+            name: "python3", cmdline: "python3 -m http.server 8080", outcome: .skipped,
+            reason: "detached on purpose (ignores SIGHUP (nohup)); name its rule to end it: --only orphaned_dev_server"),
         CleanupAction(
             rule: "leaked_process", action: .terminateTree, process: ProcessIdentity(pid: 4400, startTicks: 9500),
             name: hostileName, cmdline: hostileCommand, steps: ["SIGTERM"], outcome: .denied, reason: "operation not permitted"),

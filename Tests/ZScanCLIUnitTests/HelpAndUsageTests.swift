@@ -11,7 +11,9 @@ final class HelpAndUsageTests: XCTestCase {
             held by dead, stopped or orphaned processes, hangs and leaks.
 
             With no subcommand, zscan scans this machine with its built-in rules (see 'zscan
-            scan --help').
+            scan --help'). --cleanup with none of --only, --pattern, --port or --where ends
+            only what --fail-on selects (errors by default); a process detached on purpose
+            (nohup, a daemon, a service) is ended only when --only names its finding's rule.
 
             USAGE: zscan [<subcommand>] [<options>]
 
@@ -27,6 +29,8 @@ final class HelpAndUsageTests: XCTestCase {
               rules                   List, check or explain rules.
               snapshot                Write the process and socket snapshot as JSON.
               ports                   Show who holds listening ports.
+              explain                 Explain why zscan reports a process, or why it does
+                                      not.
               version                 Show the version.
               help                    Show subcommand help information.
 
@@ -40,6 +44,8 @@ final class HelpAndUsageTests: XCTestCase {
               zscan run -- npm test              Report what the tests left running.
               zscan ports 8001                   Who holds port 8001.
               zscan rules explain zombie         What a rule finds and how cleanup ends it.
+              zscan explain 4242                 Why zscan reports process 4242, or why it
+                                                 does not.
 
             """
         for form in [["--help"], ["-h"], ["help"], ["help", "help"]] {

@@ -80,7 +80,8 @@ enum RulesCommand {
         for rule in rules {
             let s = rule.summary
             let action = s.action == .none ? "—" : "`\(s.action.rawValue)`"
-            out += "| `\(s.id)` | \(s.severity.rawValue) | \(s.tags.joined(separator: ", ")) | \(cell(s.title))\(rule.hidden ? " (hidden)" : "") | \(action) | `\(cell(rule.when))` |\n"
+            out +=
+                "| `\(s.id)` | \(s.severity.rawValue) | \(s.tags.joined(separator: ", ")) | \(cell(s.title))\(rule.hidden ? " (hidden)" : "") | \(action) | `\(cell(rule.when))` |\n"
         }
         return out
     }

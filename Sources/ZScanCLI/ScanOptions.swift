@@ -41,8 +41,11 @@ struct ScanOptions {
 
     static let cleanupOptions: [OptionSpec] = [
         OptionSpec(long: "all-users", help: "Report (and clean up) other users' processes too (root always sees all)."),
-        OptionSpec(long: "cleanup", help:
-                "End what the findings' rules say to end (TERM, grace, KILL), guarded. Without --only, --pattern, --port or --where: only the findings --fail-on selects. A process detached on purpose only when --only names its rule."),
+        OptionSpec(
+            long: "cleanup",
+            help:
+                "End what the findings' rules say to end (TERM, grace, KILL), guarded. Without --only, --pattern, --port or --where: only the findings --fail-on selects. A process detached on purpose only when --only names its rule."
+        ),
         OptionSpec(long: "dry-run", help: "Print the cleanup plan and change nothing."),
         OptionSpec(long: "grace", value: "<duration>", help: "How long a process has to exit after SIGTERM.", defaultText: "5s"),
         OptionSpec(long: "color", value: "<when>", help: "auto, always or never.", defaultText: "auto"),

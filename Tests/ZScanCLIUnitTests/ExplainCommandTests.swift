@@ -92,7 +92,9 @@ final class ExplainCommandTests: XCTestCase {
             ), text)
         XCTAssertTrue(text.contains("info  peek_detached (hidden: shown with -v or --only peek_detached)  sleep (4300) is detached\n"), text)
         XCTAssertTrue(
-            text.contains("warning  other_job  sleep (4300) is another job's\n            unscoped --cleanup: leaves it: --fail-on does not select this warning; name it: --only other_job\n"),
+            text.contains(
+                "warning  other_job  sleep (4300) is another job's\n            unscoped --cleanup: leaves it: --fail-on does not select this warning; name it: --only other_job\n"
+            ),
             text)
     }
 

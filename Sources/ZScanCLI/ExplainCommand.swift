@@ -235,28 +235,23 @@ struct Explanation {
         w.key("state"); w.string(process.state)
         w.key("user"); w.string(process.user)
         w.key("age"); w.double(process.age)
-        w.key("parent")
-        if let parent {
+        /// `{"pid": …, "name": …}` and any further keys, or null.
+        func brief(_ key: String, _ other: ProcessRecord?, _ more: (inout JSONWriter) -> Void = { _ in }) {
+            w.key(key)
+            guard let other else { return w.null() }
             w.beginObject()
-            w.key("pid"); w.int(parent.pid)
-            w.key("name"); w.string(parent.name)
-            w.key("namespace_init"); w.bool(parentIsInit)
+            w.key("pid"); w.int(other.pid)
+            w.key("name"); w.string(other.name)
+            more(&w)
             w.endObject()
-        } else {
-            w.null()
+        }
+        brief("parent", parent) { w in
+            w.key("namespace_init"); w.bool(parentIsInit)
         }
         w.key("session")
         w.beginObject()
         w.key("sid"); w.int(process.sid)
-        w.key("leader")
-        if let leader, leader.sid == process.sid {
-            w.beginObject()
-            w.key("pid"); w.int(leader.pid)
-            w.key("name"); w.string(leader.name)
-            w.endObject()
-        } else {
-            w.null()
-        }
+        brief("leader", leader.flatMap { $0.sid == process.sid ? $0 : nil })
         w.key("leader_alive"); w.bool(leaderAlive)
         w.endObject()
         for (key, value, line) in [("adopted", process.adopted, adopted), ("detached", process.detached, detached)] {

@@ -1,17 +1,17 @@
 import ZScanCore
 import ZScanLinux
 
-/// `--cleanup` / `--dry-run` after a scan: plan from the findings, act through pidfds, then say
-/// which findings no longer fail the run and whether named ports are free.
+/// `--cleanup` / `--dry-run` after a scan: plan from the findings the scope lets it act on, act
+/// through pidfds, then say which findings no longer fail the run and whether named ports are free.
 enum CleanupRun {
     static func perform(
-        result: ScanResult, context: EvaluationContext, protect: [CompiledCondition], onlyUID: UInt32?,
+        result: ScanResult, context: EvaluationContext, scope: CleanupScope, protect: [CompiledCondition], onlyUID: UInt32?,
         grace: Double, dryRun: Bool, ports: [Int], procRoot: String, progress: Progress
     ) -> (result: ScanResult, portsStillHeld: Bool) {
         var result = result
         var held: [String] = []
         let cleanupGuard = CleanupGuard(snapshot: context.snapshot, protect: protect, onlyUID: onlyUID)
-        let plan = CleanupPlan(findings: result.findings, context: context, guard: cleanupGuard)
+        let plan = CleanupPlan(findings: result.findings, context: context, guard: cleanupGuard, scope: scope)
         if !dryRun { progress.show("cleaning up", fraction: 0) }
         let executor = CleanupExecutor(
             control: PidfdControl(procRoot: procRoot), cleanupGuard: cleanupGuard, context: context, grace: grace, dryRun: dryRun)

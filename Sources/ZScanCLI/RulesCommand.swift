@@ -80,7 +80,8 @@ enum RulesCommand {
         for rule in rules {
             let s = rule.summary
             let action = s.action == .none ? "—" : "`\(s.action.rawValue)`"
-            out += "| `\(s.id)` | \(s.severity.rawValue) | \(s.tags.joined(separator: ", ")) | \(cell(s.title)) | \(action) | `\(cell(rule.when))` |\n"
+            out +=
+                "| `\(s.id)` | \(s.severity.rawValue) | \(s.tags.joined(separator: ", ")) | \(cell(s.title))\(rule.hidden ? " (hidden)" : "") | \(action) | `\(cell(rule.when))` |\n"
         }
         return out
     }
@@ -90,7 +91,7 @@ enum RulesCommand {
     static func list(_ rules: [Rule], width: Int?) -> String {
         var rows = [["ID", "SEVERITY", "TAGS", "TITLE"]]
         for rule in rules {
-            let title = TerminalText.escape(rule.summary.title) + (rule.enabled ? "" : " (disabled)")
+            let title = TerminalText.escape(rule.summary.title) + (rule.enabled ? "" : " (disabled)") + (rule.hidden ? " (hidden)" : "")
             rows.append([rule.id, rule.summary.severity.rawValue, rule.summary.tags.joined(separator: ","), title])
         }
         return Table.render(rows, wrappingAt: width, minimum: 20, below: "    ").joined(separator: "\n") + "\n"
@@ -112,6 +113,7 @@ enum RulesCommand {
             return TerminalText.escape(String(decoding: source[start..<end], as: UTF8.self))
         }
         var out = "\(s.id): \(TerminalText.escape(s.title))\(rule.enabled ? "" : " (disabled)")\n"
+        if rule.hidden { out += field("hidden", "shown only with -v or --only \(s.id) (or one of its tags)") }
         out += field("severity", s.severity.rawValue)
         out += field("tags", s.tags.joined(separator: ", "))
         out += field("subject", s.subject)

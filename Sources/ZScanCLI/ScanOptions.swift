@@ -12,6 +12,8 @@ struct ScanOptions {
     var environment: [String: String]
     var config: ConfigFile?
     var scanner: Scanner
+    /// Every rule loaded, before `--only`, `--skip` and hidden rules were set aside.
+    var rules: [Rule]
     var from: (snapshot: Snapshot, name: String)?
     var baseline: (snapshot: Snapshot, name: String)?
 
@@ -39,12 +41,16 @@ struct ScanOptions {
 
     static let cleanupOptions: [OptionSpec] = [
         OptionSpec(long: "all-users", help: "Report (and clean up) other users' processes too (root always sees all)."),
-        OptionSpec(long: "cleanup", help: "End what the findings' rules say to end (TERM, grace, KILL), guarded; see README."),
+        OptionSpec(
+            long: "cleanup",
+            help:
+                "End what the findings' rules say to end (TERM, grace, KILL), guarded. Without --only, --pattern, --port or --where: only the findings --fail-on selects. A process detached on purpose only when --only names its rule."
+        ),
         OptionSpec(long: "dry-run", help: "Print the cleanup plan and change nothing."),
         OptionSpec(long: "grace", value: "<duration>", help: "How long a process has to exit after SIGTERM.", defaultText: "5s"),
         OptionSpec(long: "color", value: "<when>", help: "auto, always or never.", defaultText: "auto"),
         OptionSpec(long: "quiet", short: "q", help: "No report on standard output; only the exit status."),
-        OptionSpec(long: "verbose", short: "v", help: "Say which rules were replaced and what could not be seen."),
+        OptionSpec(long: "verbose", short: "v", help: "Also show hidden rules' findings; say which rules were replaced and what could not be seen."),
         ProcRoot.option,
     ]
 
@@ -70,7 +76,7 @@ struct ScanOptions {
         let baseline = try settings.baselinePath.map { path throws(CLIError) in (try ScanCommand.loadSnapshot(path), path) }
         return ScanOptions(
             settings: settings, arguments: arguments, environment: environment, config: config,
-            scanner: settings.scanner(rules: ruleSet.rules, uid: getuid()), from: from, baseline: baseline)
+            scanner: settings.scanner(rules: ruleSet.rules, uid: getuid()), rules: ruleSet.rules, from: from, baseline: baseline)
     }
 
     /// Scans, cleans up when asked, and writes the reports. `tracked` are the pids `zscan run`
@@ -78,6 +84,22 @@ struct ScanOptions {
     /// Returns the result and whether the run failed (`--fail-on`, or a `--port` still held).
     func scan(tracked: Set<Int32> = [], reportFD: Int32 = STDOUT_FILENO) throws(CLIError) -> (result: ScanResult, failed: Bool) {
         let progress = Progress(enabled: !settings.quiet && isatty(STDERR_FILENO) == 1 && environment["TERM"] != "dumb")
+        var (result, context) = try evaluate(tracked: tracked, progress: progress)
+        var portsStillHeld = false
+        if settings.cleanup {
+            (result, portsStillHeld) = CleanupRun.perform(
+                result: result, context: context, scope: settings.cleanupScope, protect: settings.cleanupProtect,
+                onlyUID: settings.cleanupUID(getuid()), grace: settings.grace, dryRun: settings.dryRun, ports: settings.ports,
+                procRoot: settings.procRoot, progress: progress)
+        }
+        try ReportOutput.emit(result, options: self, to: reportFD)
+        // `--cleanup --port N` promises a free port: one still held fails the run.
+        return (result, !result.failing.isEmpty || portsStillHeld)
+    }
+
+    /// Collects (or loads `--from`) and runs the scanner: the result and the context it was
+    /// evaluated in, which cleanup and `explain` read further.
+    func evaluate(tracked: Set<Int32> = [], progress: Progress) throws(CLIError) -> (result: ScanResult, context: EvaluationContext) {
         let pipeline = ScanPipeline(
             source: LinuxSnapshotSource(procRoot: settings.procRoot, zombieGrace: LinuxSnapshotSource.scanZombieGrace),
             pidfileSource: PidFileReader(procRoot: settings.procRoot),
@@ -85,24 +107,13 @@ struct ScanOptions {
                 Clock.sleep(seconds) { progress.show("sampling CPU", fraction: $0) }; progress.clear()
             },
             now: Clock.wall, monotonic: Clock.monotonic)
-        var result: ScanResult
-        let context: EvaluationContext
         do {
-            (result, context) = try pipeline.runKeepingContext(
+            return try pipeline.runKeepingContext(
                 ScanPipeline.Request(
                     scanner: scanner, failOn: settings.failOn, sampleSeconds: settings.sample, pidfileGlobs: settings.pidfileGlobs,
                     from: from, baseline: baseline, trackedPids: tracked, filters: settings.filters))
         } catch {
             throw .failure(error.description)
         }
-        var portsStillHeld = false
-        if settings.cleanup {
-            (result, portsStillHeld) = CleanupRun.perform(
-                result: result, context: context, protect: settings.cleanupProtect, onlyUID: settings.cleanupUID(getuid()),
-                grace: settings.grace, dryRun: settings.dryRun, ports: settings.ports, procRoot: settings.procRoot, progress: progress)
-        }
-        try ReportOutput.emit(result, options: self, to: reportFD)
-        // `--cleanup --port N` promises a free port: one still held fails the run.
-        return (result, !result.failing.isEmpty || portsStillHeld)
     }
 }

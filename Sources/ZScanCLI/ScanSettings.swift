@@ -28,6 +28,9 @@ struct ScanSettings {
     var procRoot: String
     /// The narrowing options as the report's scope names them (`pattern: uvicorn`).
     var filters: [String]
+    /// What `--cleanup` and `--dry-run` act on: the findings `--fail-on` selects unless this run
+    /// names its own selection, and detached processes only for rules named by id.
+    var cleanupScope: CleanupScope
 
     /// The config file to read: `--config`, else `ZSCAN_CONFIG`; nil means `.zscan.json5` if present.
     static func configPath(_ arguments: ParsedArguments, environment: [String: String]) -> String? {
@@ -92,6 +95,7 @@ struct ScanSettings {
             throw usage("--cleanup acts on this machine, not on a saved snapshot (--from)")
         }
 
+        let scope = cleanupScope(arguments, environment: environment, failOn: failOn)
         var filters: [String] = []
         if let text = arguments.value("pattern") { filters.append("pattern: \(text)") }
         if !ports.isEmpty { filters.append("port: \(ports.map(String.init).joined(separator: ","))") }
@@ -103,7 +107,16 @@ struct ScanSettings {
             cleanup: cleanup, dryRun: arguments.has("dry-run") || !arguments.has("cleanup"), grace: grace,
             fromPath: arguments.value("from"), baselinePath: arguments.value("baseline"), allUsers: arguments.has("all-users"),
             verbose: arguments.has("verbose"), quiet: arguments.has("quiet"), procRoot: arguments.value("proc-root") ?? "/proc",
-            filters: filters)
+            filters: filters, cleanupScope: scope)
+    }
+
+    /// Cleanup acts on the selection of this run: `--only` (or `ZSCAN_ONLY`), `--pattern`,
+    /// `--port`, `--where`. The config's `only` is not one: a file committed to a repository
+    /// tunes every scan, it does not choose what a bare `--cleanup` ends on someone's machine.
+    static func cleanupScope(_ arguments: ParsedArguments, environment: [String: String], failOn: Selector) -> CleanupScope {
+        let only = setting(arguments.all("only"), environment["ZSCAN_ONLY"], nil).map(Selector.init(parsing:))
+        let narrowed = only != nil || ["pattern", "port", "where"].contains { !arguments.all($0).isEmpty }
+        return CleanupScope(narrowed: narrowed, failOn: failOn, namedRules: Set(only?.items ?? []))
     }
 
     /// A selector's text: the flags (all of them, joined), else a non-empty variable, else the config's.
@@ -147,10 +160,12 @@ struct ScanSettings {
     }
 
     /// The scanner these settings ask for, for a user `uid`: only their own processes unless they
-    /// are root, ask for `--all-users`, or read a saved snapshot.
+    /// are root, ask for `--all-users`, or read a saved snapshot. A hidden rule runs only with
+    /// `--verbose` or an `--only` that names it: otherwise its findings are in no report, exit
+    /// status or cleanup.
     func scanner(rules: [Rule], uid: UInt32) -> Scanner {
         var scanner = Scanner(
-            rules: Scanner.select(rules, only: only, skip: skip), pattern: pattern, ports: ports,
+            rules: Scanner.select(rules.filter { $0.shown(verbose: verbose, only: only) }, only: only, skip: skip), pattern: pattern, ports: ports,
             whereCondition: whereCondition, allow: allow,
             onlyUID: uid == 0 || allUsers || fromPath != nil ? nil : uid)
         if baselinePath != nil {

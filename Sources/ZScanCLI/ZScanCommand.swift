@@ -5,7 +5,8 @@ public enum ZScanCommand {
     static let spec = CommandSpec(
         name: "",
         abstract: "Find what processes left behind: zombies, orphaned dev servers, ports held by dead, stopped or orphaned processes, hangs and leaks.",
-        discussion: "With no subcommand, zscan scans this machine with its built-in rules (see 'zscan scan --help').",
+        discussion:
+            "With no subcommand, zscan scans this machine with its built-in rules (see 'zscan scan --help'). --cleanup with none of --only, --pattern, --port or --where ends only what --fail-on selects (errors by default); a process detached on purpose (nohup, a daemon, a service) is ended only when --only names its finding's rule.",
         usage: "[<subcommand>] [<options>]",
         options: [
             OptionSpec(long: "version", help: "Show the version."),
@@ -17,6 +18,7 @@ public enum ZScanCommand {
             ("rules", RulesCommand.spec.abstract),
             ("snapshot", SnapshotCommand.spec.abstract),
             ("ports", PortsCommand.spec.abstract),
+            ("explain", ExplainCommand.spec.abstract),
             ("version", "Show the version."),
             ("help", "Show subcommand help information."),
         ],
@@ -28,6 +30,7 @@ public enum ZScanCommand {
             ("zscan run -- npm test", "Report what the tests left running."),
             ("zscan ports 8001", "Who holds port 8001."),
             ("zscan rules explain zombie", "What a rule finds and how cleanup ends it."),
+            ("zscan explain 4242", "Why zscan reports process 4242, or why it does not."),
         ])
 
     static let commands: [String: (spec: CommandSpec, run: @Sendable (ParsedArguments, [String: String]) throws(CLIError) -> Int32)] = [
@@ -36,6 +39,7 @@ public enum ZScanCommand {
         "rules": (RulesCommand.spec, RulesCommand.run),
         "snapshot": (SnapshotCommand.spec, SnapshotCommand.run),
         "ports": (PortsCommand.spec, PortsCommand.run),
+        "explain": (ExplainCommand.spec, ExplainCommand.run),
         "version": (versionSpec, { _, _ in printVersion() }),
     ]
 

@@ -174,6 +174,25 @@ final class ScanSettingsTests: XCTestCase {
         XCTAssertEqual(try settings(["--only", "zombie"]).scanner(rules: rules, uid: 0).rules.map(\.id), ["zombie", "zombie_parent"], "the zombie tag")
     }
 
+    /// A bare `--cleanup` acts on what `--fail-on` selects; `--only` (flag or `ZSCAN_ONLY`),
+    /// `--pattern`, `--port` and `--where` narrow it and then every finding is a target; only the
+    /// ids `--only` names may end a detached process. The config's `only` narrows no cleanup.
+    func testCleanupScopeFollowsThisRunsSelection() throws {
+        let bare = try settings(["--cleanup"]).cleanupScope
+        XCTAssertEqual(bare, CleanupScope(narrowed: false, failOn: .defaultFailOn, namedRules: []))
+        XCTAssertEqual(try settings(["--cleanup", "--fail-on", "warning"]).cleanupScope.failOn, Selector(["warning"]))
+        for narrowing in [["--only", "orphan"], ["--pattern", "uvicorn"], ["--port", "8001"], ["--where", "age > 1m"]] {
+            XCTAssertTrue(try settings(["--dry-run"] + narrowing).cleanupScope.narrowed, "\(narrowing)")
+        }
+        XCTAssertTrue(try settings(["--cleanup"], environment: ["ZSCAN_ONLY": "orphan"]).cleanupScope.narrowed)
+        XCTAssertFalse(try settings(["--cleanup"], environment: ["ZSCAN_ONLY": ""]).cleanupScope.narrowed)
+        XCTAssertFalse(try settings(["--cleanup"], config: #"{ only: "orphan" }"#).cleanupScope.narrowed, "a config is no selection of this run")
+        XCTAssertEqual(
+            try settings(["--cleanup", "--only", "orphaned_process", "--only", "zombie,warning"]).cleanupScope.namedRules,
+            ["orphaned_process", "zombie", "warning"], "a tag or severity in the set names no rule id, so it ends nothing detached")
+        XCTAssertEqual(try settings(["--cleanup", "--pattern", "x"]).cleanupScope.namedRules, [])
+    }
+
     /// `allow` is never reported and, with `protect`, never cleaned up; a bad condition points into the config.
     func testConfigAllowAndProtect() throws {
         let given = try settings([], config: #"{ allow: ["name == 'bazel'"], protect: ["name == 'postgres'", "uid == 0"] }"#)

@@ -235,7 +235,9 @@ final class CIReportTests: XCTestCase {
         XCTAssertEqual(leak.count, 1)
         XCTAssertEqual(
             String(leak[0]),
-            "::error title=zscan leaked_process::" + GoldenFixture.leakMessageShown.replacingOccurrences(of: "%", with: "%25")
+            "::error title=zscan leaked_process::"
+                + (GoldenFixture.leakMessageShown + " (because: " + GoldenFixture.leakEvidenceShown.joined(separator: "; ") + ")")
+                .replacingOccurrences(of: "%", with: "%25")
                 + "%0Apid 4400  12s  S  :7000  sh -c echo\\x00\\e[2J]]> & <b>\"q\" 'a' 100%25 a,b:c | d\\r\\nforged\\x9b\\u{fffe}",
             "untrusted CR/LF read \\r\\n as in the text report; the one %0A is zscan's own line break")
         XCTAssertEqual(
@@ -243,12 +245,46 @@ final class CIReportTests: XCTestCase {
             "the message may hold '::' (it is data), but the command is one line")
     }
 
+    // MARK: - Evidence
+
+    /// A finding's evidence reaches every format that writes for people, escaped like its message:
+    /// a hostile name in it neither breaks a line nor a document; Prometheus has no place for it.
+    func testEvidenceIsShownEscapedInEveryFormatThatExplains() throws {
+        let result = GoldenFixture.result()
+        let shown = GoldenFixture.leakEvidenceShown
+        let text = ScanTextReport(result: result, style: .plain, width: nil).render()
+        XCTAssertTrue(text.contains("\n" + shown.map { "    because: " + $0 + "\n" }.joined()), text)
+        let color = ScanTextReport(result: result, style: .color, width: nil).render()
+        XCTAssertTrue(color.contains("    \u{1B}[2mbecause: parent exited; now init (1)\u{1B}[0m\n"), "dim, like other detail lines")
+        XCTAssertFalse(color.contains("\u{1B}[31m]]>"), "the name's own escape sequence is shown, not obeyed")
+
+        let doc = try XMLDocument(xmlString: ScanJUnitReport(result: result).render())
+        let leak = try XCTUnwrap(try doc.nodes(forXPath: "//testcase[@name='leaked_process']/failure").first?.stringValue)
+        XCTAssertTrue(leak.contains(shown.map { "\n  because: " + $0 }.joined() + "\n"), leak)
+
+        let github = ScanGitHubReport(result: result).render()
+        XCTAssertTrue(github.contains(" (because: parent exited; now init (1); session leader \\e[31m]]>\\x01\\r\\n%25|,"), github)
+        XCTAssertEqual(github.split(separator: "\n").count { $0.hasPrefix("::error title=zscan leaked_process::") }, 1)
+
+        let json = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(ScanJSONReport(result: result).render())) as? [String: Any])
+        let findings = try XCTUnwrap(json["findings"] as? [[String: Any]])
+        XCTAssertEqual(findings.first { $0["rule"] as? String == "leaked_process" }?["evidence"] as? [String], GoldenFixture.leakEvidence)
+        XCTAssertTrue(findings.allSatisfy { $0["evidence"] is [Any] }, "every finding has the key, an empty list when it has no evidence")
+        let process = try XCTUnwrap(findings.first { $0["rule"] as? String == "leaked_process" }?["process"] as? [String: Any])
+        XCTAssertEqual(process["adopted"] as? Bool, true)
+        XCTAssertEqual(process["detached"] as? Bool, false)
+        XCTAssertEqual(process["job"] as? String, "other")
+
+        let metrics = ScanPrometheusReport(result: result).render()
+        XCTAssertFalse(metrics.contains("because") || metrics.contains("session leader"))
+    }
+
     // MARK: - Markdown summary
 
     func testMarkdownSummaryRowsStayInTheirCells() {
         let summary = ScanMarkdownSummary(result: GoldenFixture.result()).render()
         let rows = summary.split(separator: "\n").filter { $0.hasPrefix("| ") }
-        XCTAssertEqual(rows.count, 2 + 9 + 2 + 8, "two headers, nine findings, two headers, eight actions")
+        XCTAssertEqual(rows.count, 2 + 9 + 2 + 9, "two headers, nine findings, two headers, nine actions")
         for row in rows {
             // Unescaped pipes delimit the cells: always 4 cells, 5 delimiters.
             var delimiters = 0, escaped = false
@@ -296,7 +332,7 @@ final class CIReportTests: XCTestCase {
         XCTAssertTrue(ScanJUnitReport(result: result).render().contains("cleanup (dry run: nothing was signalled):\n  planned  "))
         XCTAssertTrue(ScanGitHubReport(result: result).render().contains("\nzscan cleanup (dry run: nothing was signalled):\n  planned  "))
         XCTAssertTrue(ScanMarkdownSummary(result: result).render().contains("cleanup (dry run: nothing was signalled):\n\n| outcome |"))
-        XCTAssertTrue(ScanPrometheusReport(result: result).render().contains("zscan_cleanup_actions_total{outcome=\"planned\"} 8\n"))
+        XCTAssertTrue(ScanPrometheusReport(result: result).render().contains("zscan_cleanup_actions_total{outcome=\"planned\"} 9\n"))
     }
 }
 
@@ -315,11 +351,26 @@ enum GoldenFixture {
     static let leakMessageShown =
         #"\e[31m]]>\x01\r\n%|,"# + "\u{FFFD}" + #" (4400) outlived the test run: sh -c echo\x00\e[2J]]> & <b>"q" 'a' 100% a,b:c | d\r\nforged\x9b\u{fffe}"#
 
+    /// Why the leak is one: the hostile name again, as its session leader, so evidence is shown
+    /// escaped in every format.
+    static let leakEvidence = [
+        "parent exited; now init (1)", "session leader \(hostileName) (4390) still running",
+        "job cookie RUNNER_TRACKING_ID=github_0c9e1f2a… is not this job's",
+    ]
+    static let leakEvidenceShown = [
+        "parent exited; now init (1)", "session leader \(hostileNameShown) (4390) still running",
+        "job cookie RUNNER_TRACKING_ID=github_0c9e1f2a… is not this job's",
+    ]
+
     static func leak() -> Finding {
-        let process = ProcessRecord(
-            pid: 4400, ppid: 1, pgid: 4400, sid: 4400, state: "S", name: hostileName, cmdline: hostileCommand,
-            user: "ci", uid: 1001, startTicks: 9500, age: 12, ports: [7000])
-        return Finding(rule: leaked, message: leakMessage, hint: "end it: zscan --cleanup --only leaked_process", subject: .process(process))
+        var process = ProcessRecord(
+            pid: 4400, ppid: 1, pgid: 4400, sid: 4390, state: "S", name: hostileName, cmdline: hostileCommand,
+            user: "ci", uid: 1001, startTicks: 9500, age: 12, ports: [7000], adopted: true)
+        process.detached = false
+        process.job = "other"
+        return Finding(
+            rule: leaked, message: leakMessage, hint: "end it: zscan --cleanup --only leaked_process", subject: .process(process),
+            evidence: leakEvidence)
     }
 
     static let actions: [CleanupAction] = [
@@ -344,6 +395,10 @@ enum GoldenFixture {
         CleanupAction(
             rule: "stale_pidfile", action: .removeFile, process: nil, name: "worker.pid", path: "/tmp/worker.pid",
             steps: ["unlink"], outcome: .removed),
+        CleanupAction(
+            rule: "orphaned_dev_server", action: .terminateTree, process: ProcessIdentity(pid: 4310, startTicks: 7100),
+            name: "python3", cmdline: "python3 -m http.server 8080", outcome: .skipped,
+            reason: "detached on purpose (ignores SIGHUP (nohup)); name its rule to end it: --only orphaned_dev_server"),
         CleanupAction(
             rule: "leaked_process", action: .terminateTree, process: ProcessIdentity(pid: 4400, startTicks: 9500),
             name: hostileName, cmdline: hostileCommand, steps: ["SIGTERM"], outcome: .denied, reason: "operation not permitted"),

@@ -525,6 +525,106 @@ final class CleanupTests: XCTestCase {
         XCTAssertEqual(plan.items[0].members.map(\.identity), [5002, 5001, 5000].map { machine.snapshot.process(pid: $0)!.identity })
     }
 
+    // MARK: - Scope: what an unscoped cleanup acts on
+
+    /// A bare `--cleanup` (none of --only, --pattern, --port, --where) ends the findings
+    /// `--fail-on` selects and nothing else; a narrowed one every finding it is given.
+    func testUnscopedCleanupEndsWhatFailOnSelectsAndNothingElse() {
+        let machine = Machine([proc(5000, "uvicorn"), proc(5001, "python3"), proc(5002, "node")])
+        let findings = [
+            machine.finding(.terminateTree, 5000, severity: .error), machine.finding(.terminateTree, 5001, severity: .warning),
+            machine.finding(.terminate, 5002, severity: .info),
+        ]
+        let unscoped = machine.run(findings, scope: CleanupScope(narrowed: false))
+        XCTAssertEqual(unscoped.map(\.process?.pid), [5000])
+        XCTAssertEqual(machine.fake.signals(.term), [5000], "the warning and the info finding are left alone")
+
+        let failOnWarning = Machine([proc(5000, "uvicorn"), proc(5001, "python3"), proc(5002, "node")])
+        let warnings = failOnWarning.run(findings, scope: CleanupScope(narrowed: false, failOn: Selector(["warning"])))
+        XCTAssertEqual(warnings.map(\.process?.pid), [5000, 5001], "--fail-on warning selects warnings and errors")
+
+        let narrowed = Machine([proc(5000, "uvicorn"), proc(5001, "python3"), proc(5002, "node")])
+        XCTAssertEqual(narrowed.run(findings, scope: .narrowed).map(\.process?.pid), [5000, 5001, 5002])
+    }
+
+    /// A process detached on purpose is never a target unless `--only` names the finding's rule
+    /// by id; the plan says why it is skipped and how to end it, and nothing touches it.
+    func testDetachedProcessIsSkippedUnlessItsRuleIsNamed() {
+        let machine = Machine([Self.nohupped(5000), proc(5001, "uvicorn")])
+        XCTAssertEqual(machine.snapshot.process(pid: 5000)?.detached, true)
+        let findings = [machine.finding(.terminateTree, 5000), machine.finding(.terminateTree, 5001)]
+        let actions = machine.run(findings, scope: CleanupScope(narrowed: false))
+        XCTAssertEqual(actions.map(\.process?.pid), [5001, 5000])
+        XCTAssertEqual(actions[pid: 5000]?.outcome, .skipped)
+        XCTAssertEqual(
+            actions[pid: 5000]?.reason, "detached on purpose (ignores SIGHUP (nohup)); name its rule to end it: --only test_terminate_tree")
+        XCTAssertEqual(actions[pid: 5000]?.steps, [])
+        XCTAssertEqual(machine.fake.touches(5000), [], "never attached, never signalled")
+        XCTAssertFalse(ActionOutcome.skipped.resolves, "a skipped finding still fails the run")
+
+        // Narrowed by --pattern or a tag: still skipped. Named by id: ended.
+        let tagged = Machine([Self.nohupped(5000)])
+        let byTag = tagged.run([tagged.finding(.terminateTree, 5000)], scope: CleanupScope(narrowed: true, namedRules: ["orphan"]))
+        XCTAssertEqual(byTag.map(\.outcome), [.skipped])
+        let named = Machine([Self.nohupped(5000)])
+        let byID = named.run([named.finding(.terminateTree, 5000)], scope: CleanupScope(narrowed: true, namedRules: ["test_terminate_tree"]))
+        XCTAssertEqual(byID.map(\.outcome), [.terminated])
+        XCTAssertEqual(named.fake.signals(.term), [5000])
+
+        // A dry run says the same; a socket's detached owner is skipped, its other owner planned.
+        let dry = Machine([Self.nohupped(5000), proc(5001, "uvicorn")], dryRun: true)
+        let plan = dry.run([dry.socketFinding(.terminate, owners: [5000, 5001])], scope: CleanupScope(narrowed: false))
+        XCTAssertEqual(plan.map(\.outcome), [.planned, .skipped])
+        XCTAssertEqual(plan.map(\.process?.pid), [5001, 5000])
+    }
+
+    /// Skipped for one finding, ended for another whose rule was named: the named one wins.
+    func testDetachedProcessEndedByANamedRuleIsNotAlsoSkipped() {
+        let machine = Machine([Self.nohupped(5000)])
+        let unnamed = machine.finding(.terminate, 5000)
+        let named = machine.finding(.terminateTree, 5000)
+        let actions = machine.run([unnamed, named], scope: CleanupScope(narrowed: true, namedRules: ["test_terminate_tree"]))
+        XCTAssertEqual(actions.map(\.outcome), [.terminated])
+        XCTAssertEqual(actions.map(\.rule), ["test_terminate_tree"])
+    }
+
+    /// The skip reason quotes the evidence items that say "detached"; they are picked by the words
+    /// `Snapshot.deriveProvenance` writes, so this fails if that wording changes.
+    func testDetachedSignsAreTheProvenanceWording() {
+        var snapshot = Snapshot(
+            host: HostInfo(initPid: 1, collectorPid: 4000),
+            processes: [
+                ProcessRecord(pid: 1, ppid: 0, name: "init"),
+                {
+                    var p = ProcessRecord(
+                        pid: 5000, ppid: 1, sid: 4900, name: "server", cwd: "/", ignoresSighup: true, stdio: ["/dev/null", "/dev/null", ""],
+                        lockedFile: "/run/server.lock", ciOptOut: "BUILD_ID=dontKillMe")
+                    p.cgroup = "/system.slice/server.service"
+                    return p
+                }(),
+            ])
+        snapshot.link()
+        snapshot.deriveProvenance(pidfiles: [PidFileRecord(path: "/run/server.pid", pid: 5000, alive: true)])
+        let server = snapshot.process(pid: 5000)!
+        XCTAssertEqual(server.detached, true)
+        XCTAssertEqual(
+            CleanupScope.detachedSigns(server.evidence),
+            [
+                "ignores SIGHUP (nohup)", "daemon conventions: cwd /, stdio on /dev/null, no terminal", "named by live PID file /run/server.pid",
+                "holds a lock on /run/server.lock", "runs as systemd service server.service",
+                "opted out of CI process cleanup (BUILD_ID=dontKillMe)",
+            ], "\(server.evidence)")
+        XCTAssertFalse(CleanupScope.detachedSigns(server.evidence).contains("parent exited; now init (1)"))
+    }
+
+    /// A `nohup`'d server adopted by init after its session's leader exited.
+    static func nohupped(_ pid: Int32) -> ProcessRecord {
+        var server = proc(pid, "server")
+        server.sid = 3700
+        server.ignoresSighup = true
+        return server
+    }
+
     // MARK: - Helpers
 
     /// Runs a `terminate` finding on `pid` and checks it is protected for `reason` and never attached
@@ -586,8 +686,8 @@ private final class Machine {
     var context: EvaluationContext { EvaluationContext(snapshot: snapshot) }
     var cleanupGuard: CleanupGuard { CleanupGuard(snapshot: snapshot, protect: protect, onlyUID: onlyUID) }
 
-    func plan(_ findings: [Finding]) -> CleanupPlan {
-        CleanupPlan(findings: findings, context: context, guard: cleanupGuard)
+    func plan(_ findings: [Finding], scope: CleanupScope = .narrowed) -> CleanupPlan {
+        CleanupPlan(findings: findings, context: context, guard: cleanupGuard, scope: scope)
     }
 
     var executor: CleanupExecutor {
@@ -596,8 +696,8 @@ private final class Machine {
         return executor
     }
 
-    func run(_ findings: [Finding]) -> [CleanupAction] {
-        executor.run(plan(findings))
+    func run(_ findings: [Finding], scope: CleanupScope = .narrowed) -> [CleanupAction] {
+        executor.run(plan(findings, scope: scope))
     }
 
     /// The termination of the one item a finding on `pid` plans, not yet started.
@@ -605,8 +705,8 @@ private final class Machine {
         TreeTermination(plan([finding(action, pid)]).items[0], plannedElsewhere: [], by: executor)
     }
 
-    func finding(_ action: RuleAction, _ pid: Int32) -> Finding {
-        Finding(rule: rule(action, subject: "process"), message: "", hint: nil, subject: .process(snapshot.process(pid: pid)!))
+    func finding(_ action: RuleAction, _ pid: Int32, severity: Severity = .error) -> Finding {
+        Finding(rule: rule(action, subject: "process", severity: severity), message: "", hint: nil, subject: .process(snapshot.process(pid: pid)!))
     }
 
     func socketFinding(_ action: RuleAction, owners: [Int32]) -> Finding {
@@ -621,8 +721,8 @@ private final class Machine {
         return Finding(rule: rule(.removeFile, subject: "pidfile"), message: "", hint: nil, subject: .pidfile(file, process: nil))
     }
 
-    private func rule(_ action: RuleAction, subject: String) -> RuleSummary {
-        RuleSummary(id: "test_\(action.rawValue)", title: "", severity: .error, tags: [], subject: subject, action: action)
+    private func rule(_ action: RuleAction, subject: String, severity: Severity = .error) -> RuleSummary {
+        RuleSummary(id: "test_\(action.rawValue)", title: "", severity: severity, tags: [], subject: subject, action: action)
     }
 }
 

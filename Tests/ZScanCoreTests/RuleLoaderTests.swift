@@ -87,6 +87,25 @@ final class RuleLoaderTests: XCTestCase {
     }
 
     /// A key written twice is an error at the second, in every object of a rule file.
+    func testHiddenIsABooleanKeyAndDefaultsToShown() throws {
+        func rule(_ extra: String) -> RuleSource {
+            source(
+                "h.json5",
+                """
+                { format_version: 1, rules: [{ id: "a", title: "A", severity: "info", \(extra) when: "true", message: "m", examples: { match: [{}], no_match: [] } }] }
+                """)
+        }
+        XCTAssertEqual(try RuleLoader.load([rule("")]).rules.map(\.hidden), [false])
+        XCTAssertEqual(try RuleLoader.load([rule("hidden: true,")]).rules.map(\.hidden), [true])
+        XCTAssertEqual(found([rule(#"hidden: "yes","#)]), ["h.json5:1:79 wrong_type"])
+        XCTAssertEqual(found([rule("hiden: true,")]).map { $0.split(separator: " ").last }, ["unknown_key"])
+        let hidden = try XCTUnwrap(try RuleLoader.load([rule("hidden: true,")]).rules.first)
+        XCTAssertFalse(hidden.shown(verbose: false, only: nil))
+        XCTAssertTrue(hidden.shown(verbose: true, only: nil))
+        XCTAssertTrue(hidden.shown(verbose: false, only: Selector(["a"])))
+        XCTAssertFalse(hidden.shown(verbose: false, only: Selector(["info", "any"])), "a severity or 'any' does not name it")
+    }
+
     func testDuplicateKeysAreErrors() {
         let text = """
             {

@@ -136,7 +136,7 @@ final class ScanReportTests: XCTestCase {
 
     func testJSONValues() throws {
         let doc = try Self.object(ScanJSONReport(result: ScanReportFixture.result()).render())
-        XCTAssertEqual(doc["format_version"] as? String, "1.0")
+        XCTAssertEqual(doc["format_version"] as? String, "1.1")
         XCTAssertEqual((doc["tool"] as? [String: Any])?["name"] as? String, "zscan")
         let host = try XCTUnwrap(doc["host"] as? [String: Any])
         XCTAssertEqual(host["hostname"] as? String, "ci-runner")
@@ -205,9 +205,10 @@ final class ScanReportTests: XCTestCase {
             ScanJSONReport(result: ScanReportFixture.result()).render(),
             ScanJSONReport(result: ScanReportFixture.result(), pretty: true).render(),
             ScanJSONReport(result: empty).render(),
+            ScanJSONReport(result: GoldenFixture.result()).render(),
         ]
         let verdicts = try SchemaValidator().validate(documents.map { Data($0) })
-        XCTAssertEqual(verdicts, ["valid", "valid", "valid"])
+        XCTAssertEqual(verdicts, ["valid", "valid", "valid", "valid"])
     }
 
     /// The schema must reject what the report must never contain, or validating against it proves nothing.
@@ -230,6 +231,16 @@ final class ScanReportTests: XCTestCase {
             ("a bad action", finding { $0["action"] = "kill" }),
             ("a typo'd finding key", finding { $0["hnt"] = $0.removeValue(forKey: "hint") }),
             ("a subject without its record", finding { $0["subject"] = "socket" }),
+            ("no evidence", finding { $0["evidence"] = nil }),
+            ("evidence as one string", finding { $0["evidence"] = "parent exited" }),
+            (
+                "a job that is no verdict",
+                finding { f in
+                    var p = f["process"] as! [String: Any]
+                    p["job"] = "RUNNER_TRACKING_ID=github_1"
+                    f["process"] = p
+                }
+            ),
             (
                 "a pid as a string",
                 finding { f in

@@ -19,6 +19,9 @@ public enum ActionOutcome: String, Sendable, CaseIterable {
     case reaped
     /// A stale PID file deleted.
     case removed
+    /// Left alone on purpose and said why: a process detached on purpose (nohup, a daemon, a
+    /// service, a CI opt-out) whose finding's rule the user did not name with `--only`.
+    case skipped
 
     /// Outcomes after which the finding no longer fails the run.
     public var resolves: Bool { [.terminated, .killed, .alreadyGone, .reaped, .removed].contains(self) }
@@ -36,7 +39,7 @@ public struct CleanupAction: Sendable, Equatable {
     /// `SIGTERM`, `SIGCONT`, `waited 0.2s`, `SIGKILL`, … in order.
     public var steps: [String]
     public var outcome: ActionOutcome
-    /// Why, for protected, denied, survived and already_gone.
+    /// Why, for protected, skipped, denied, survived and already_gone.
     public var reason: String?
 
     public init(

@@ -29,6 +29,10 @@ public struct CleanupExecutor {
         // rescan meets it.
         let planned = Set(plan.items.flatMap { $0.members.map(\.identity) })
         for item in plan.items {
+            if let why = item.skipped {
+                actions += item.members.map { CleanupAction(item, $0, .skipped, reason: why) }
+                continue
+            }
             switch item.action {
             case .terminate, .terminateTree:
                 let done: [CleanupAction]

@@ -20,13 +20,18 @@ public struct CleanupPlan: Sendable {
         public var parent: Member?
         /// `remove_file`.
         public var pidfile: PidFileRecord?
+        /// Why the target (the one member) is left alone without being a guard's business: it
+        /// was detached on purpose and its rule was not named. Nothing of it is signalled.
+        public var skipped: String? = nil
     }
 
     public var items: [Item]
 
-    /// The plan for the findings whose rules have an action. A process is planned once, by the
-    /// first finding that names it (a tree includes its members).
-    public init(findings: [Finding], context: EvaluationContext, guard cleanupGuard: CleanupGuard) {
+    /// The plan for the findings `scope` lets cleanup act on whose rules have an action. A process
+    /// is planned once, by the first finding that names it (a tree includes its members). A
+    /// process detached on purpose is an item that says why it is skipped, unless `scope` names
+    /// the finding's rule.
+    public init(findings: [Finding], context: EvaluationContext, guard cleanupGuard: CleanupGuard, scope: CleanupScope = .narrowed) {
         let snapshot = context.snapshot
         func member(_ pid: Int32) -> Member? {
             guard let index = context.pidIndex[pid] else { return nil }
@@ -46,7 +51,8 @@ public struct CleanupPlan: Sendable {
         }
         var planned: Set<Int32> = []
         var items: [Item] = []
-        for finding in findings where finding.rule.action != .none {
+        var skipped: [Item] = []
+        for finding in findings where finding.rule.action != .none && scope.targets(finding) {
             let action = finding.rule.action
             var pids: [Int32] = []
             switch finding.subject {
@@ -57,6 +63,12 @@ public struct CleanupPlan: Sendable {
                 continue
             }
             for pid in pids where !planned.contains(pid) {
+                if let index = context.pidIndex[pid], let why = scope.skipping(snapshot.processes[index], for: finding.rule) {
+                    if !skipped.contains(where: { $0.members.first?.identity.pid == pid }), let m = member(pid) {
+                        skipped.append(Item(rule: finding.rule.id, action: action, members: [m], parent: nil, pidfile: nil, skipped: why))
+                    }
+                    continue
+                }
                 switch action {
                 case .terminate:
                     guard let m = member(pid) else { continue }
@@ -79,7 +91,52 @@ public struct CleanupPlan: Sendable {
                 }
             }
         }
+        // A process skipped for one finding is still ended for another whose rule was named.
+        skipped.removeAll { $0.members.contains { planned.contains($0.identity.pid) } }
         // Reaping comes last: a zombie's parent may itself be ended by another item.
-        self.items = items.filter { $0.action != .reap } + items.filter { $0.action == .reap }
+        self.items = items.filter { $0.action != .reap } + skipped + items.filter { $0.action == .reap }
     }
+}
+
+/// Which findings cleanup acts on, from what the user asked on this run (docs/cleanup.md).
+public struct CleanupScope: Sendable, Equatable {
+    /// The user narrowed the run (`--only`, `--pattern`, `--port` or `--where`): every finding is
+    /// a target. Unnarrowed, only the findings `failOn` selects are: a bare `--cleanup` ends what
+    /// fails the run (errors by default), and a warning needs a selection of its own.
+    public var narrowed: Bool
+    public var failOn: Selector
+    /// The rule ids `--only` named: a process detached on purpose is a target only of these
+    /// rules' findings (a tag or a severity does not name a rule).
+    public var namedRules: Set<String>
+
+    public init(narrowed: Bool, failOn: Selector = .defaultFailOn, namedRules: Set<String> = []) {
+        self.narrowed = narrowed
+        self.failOn = failOn
+        self.namedRules = namedRules
+    }
+
+    /// Every finding given, no rule named.
+    public static let narrowed = CleanupScope(narrowed: true)
+
+    public func targets(_ finding: Finding) -> Bool {
+        narrowed || failOn.selects(finding.rule)
+    }
+
+    /// Why `process` is left alone for a finding of `rule`, or nil when it may be a target.
+    public func skipping(_ process: ProcessRecord, for rule: RuleSummary) -> String? {
+        guard process.detached == true, !namedRules.contains(rule.id) else { return nil }
+        let signs = Self.detachedSigns(process.evidence)
+        return "detached on purpose" + (signs.isEmpty ? "" : " (" + signs.joined(separator: "; ") + ")")
+            + "; name its rule to end it: --only " + rule.id
+    }
+
+    /// The items of a process's evidence that say it was detached on purpose (the others say how
+    /// it was adopted and which job it belongs to), as `Snapshot.deriveProvenance` words them.
+    public static func detachedSigns(_ evidence: [String]) -> [String] {
+        evidence.filter { item in detachedSignPrefixes.contains { item.hasPrefix($0) } }
+    }
+
+    static let detachedSignPrefixes = [
+        "ignores SIGHUP", "daemon conventions", "named by live PID file", "holds a lock on", "runs as systemd service", "opted out of CI",
+    ]
 }

@@ -51,6 +51,17 @@ extension ReportWording {
         cells(finding).filter { !$0.isEmpty }.joined(separator: "  ")
     }
 
+    /// `because: parent exited; now init (1)`: one line per item of a finding's evidence, escaped,
+    /// so every format that writes for people says why in the same words.
+    static func becauseLines(_ finding: Finding) -> [String] {
+        finding.evidence.map { "because: " + TerminalText.escape($0) }
+    }
+
+    /// ` (because: a; b)` after a one-line message, or nothing when the finding has no evidence.
+    static func becauseSuffix(_ finding: Finding) -> String {
+        finding.evidence.isEmpty ? "" : " (because: " + finding.evidence.map { TerminalText.escape($0) }.joined(separator: "; ") + ")"
+    }
+
     /// The command line, or `[name]` like `ps` when there is none (zombies, kernel threads, unreadable).
     static func command(_ process: ProcessRecord) -> String {
         let command = process.cmdline.flatMap { $0.isEmpty ? nil : $0 } ?? "[\(process.name)]"

@@ -65,7 +65,8 @@ public struct ScanGitHubReport: ScanReporter {
         return lines.joined(separator: "\n") + "\n"
     }
 
-    /// `::error title=zscan RULE::MESSAGE%0ASUBJECT`: the subject line (pid, age, state, ports,
+    /// `::error title=zscan RULE::MESSAGE (because: A; B)%0ASUBJECT`: the evidence, when there is
+    /// some, after the message (an annotation shows its first line most), the subject line (pid, age, state, ports,
     /// command) on the annotation's second line. Untrusted text is first shown escaped as in the
     /// text report (a newline in a process name reads `\n`), so the only line break an annotation
     /// holds is that one; the workflow encoding then makes it `%0A` and `%` `%25`.
@@ -77,6 +78,7 @@ public struct ScanGitHubReport: ScanReporter {
             case .info: "notice"
             }
         return "::" + command + " title=" + ReportEscaping.workflowProperty("zscan " + finding.rule.id) + "::"
-            + ReportEscaping.workflowData(TerminalText.escape(finding.message) + "\n" + ReportWording.subjectLine(finding))
+            + ReportEscaping.workflowData(
+                TerminalText.escape(finding.message) + ReportWording.becauseSuffix(finding) + "\n" + ReportWording.subjectLine(finding))
     }
 }

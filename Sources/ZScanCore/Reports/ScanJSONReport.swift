@@ -9,7 +9,7 @@ public struct ScanJSONReport: ScanReporter {
         ScanJSONReport(result: result, pretty: layout.pretty).render()
     }
 
-    public static let formatVersion = "1.0"
+    public static let formatVersion = "1.1"
 
     public let result: ScanResult
     public let pretty: Bool
@@ -101,6 +101,7 @@ public struct ScanJSONReport: ScanReporter {
         w.key("tags"); w.stringArray(rule.tags)
         w.key("message"); w.string(finding.message)
         w.key("hint"); w.string(finding.hint)
+        w.key("evidence"); w.stringArray(finding.evidence)
         w.key("subject"); w.string(finding.subject.kind)
         w.key("action"); w.string(rule.action.rawValue)
         switch finding.subject {
@@ -133,6 +134,8 @@ public struct ScanJSONReport: ScanReporter {
         if let ports = p.ports { w.intArray(ports) } else { w.null() }
         w.key("orphaned"); w.bool(p.orphaned)
         w.key("adopted"); w.bool(p.adopted)
+        w.key("detached"); w.bool(p.detached)
+        w.key("job"); w.string(p.job)
         w.endObject()
     }
 

@@ -133,12 +133,13 @@ public struct ScanJUnitReport: ScanReporter {
         lines.map(ReportEscaping.xml).joined(separator: "\n")
     }
 
-    /// Each finding's message and its subject line, the distinct hints, then the cleanup actions.
+    /// Each finding's message, its subject line and its evidence (`because: …`), the distinct hints, then the cleanup actions.
     private func details(_ findings: [Finding], actions: [CleanupAction]) -> [String] {
         var lines: [String] = []
         for finding in findings {
             lines.append(TerminalText.escape(finding.message))
             lines.append("  " + ReportWording.subjectLine(finding))
+            lines += ReportWording.becauseLines(finding).map { "  " + $0 }
         }
         var hints: [String] = []
         for hint in findings.compactMap(\.hint) where !hints.contains(hint) { hints.append(hint) }

@@ -12,6 +12,9 @@
 ///     2 findings (2 errors, 0 warnings, 0 info) in 312 processes, 40 sockets · 12 ms
 ///     failing: 2 findings selected by --fail-on
 ///
+/// A finding whose rule asks where a process came from has its evidence under its message, one
+/// dim line each: `    because: parent exited; now init (1)`.
+///
 /// The `failing:` line appears only when `--fail-on` selects at least one finding, that is exactly
 /// when the scan exits with status 1. Every piece of text that comes from a process, a rule file or
 /// the file system goes through `TerminalText.escape`, so no report line can be forged or broken.
@@ -93,6 +96,11 @@ public struct ScanTextReport: ScanReporter {
             for (finding, row) in zip(run, rendered) {
                 lines.append("  " + row)
                 lines += wrapped(TerminalText.escape(finding.message), indent: "    ")
+                // Why zscan believes it, shown by default: a finding about where a process came
+                // from is only as good as its evidence.
+                for because in ReportWording.becauseLines(finding) {
+                    lines += wrapped(because, indent: "    ", continuation: "             ", styled: style.dim)
+                }
                 if verbose { lines += details(finding).map { "    " + style.dim($0) } }
             }
             start = end

@@ -7,10 +7,22 @@ public struct Rule: Sendable {
     public var message: MessageTemplate
     public var hint: MessageTemplate?
     public var enabled: Bool
+    /// `hidden: true`: its findings are for who asks (`-v`, or `--only` naming its id or a tag),
+    /// not for every scan: a fact worth a look, never a reason to fail or clean up by default.
+    public var hidden: Bool
     public var examples: RuleExamples
     public var origin: RuleOrigin
 
     public var id: String { summary.id }
+}
+
+extension Rule {
+    /// Whether a scan runs and reports this rule: every rule but a hidden one, which runs only
+    /// with `verbose` or when `only` names it by id or by one of its tags (a severity or `any`
+    /// does not name it).
+    public func shown(verbose: Bool, only: Selector?) -> Bool {
+        !hidden || verbose || (only?.names(summary) ?? false)
+    }
 }
 
 /// Where a rule was written.

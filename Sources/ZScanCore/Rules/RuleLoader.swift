@@ -2,7 +2,7 @@
 /// condition and message, and reports each problem at its file, line and column.
 public enum RuleLoader {
     static let fileKeys = ["format_version", "lists", "macros", "rules"]
-    static let ruleKeys = ["id", "title", "severity", "tags", "subject", "when", "message", "hint", "action", "enabled", "examples"]
+    static let ruleKeys = ["id", "title", "severity", "tags", "subject", "when", "message", "hint", "action", "enabled", "hidden", "examples"]
     static let exampleKeys = ["match", "no_match"]
     static let knownTags = ["zombie", "orphan", "port", "hang", "pidfile", "leak", "dev-server", "ci", "detached"]
 
@@ -256,14 +256,8 @@ private struct LoadState {
     mutating func compileRule(_ rule: RawRule, _ checker: ConditionChecker) -> Rule? {
         let errorsBefore = errors.count
         guard let summary = summary(rule) else { return nil }
-        var enabled = true
-        if let member = rule.fields["enabled"] {
-            if let value = member.value.boolValue {
-                enabled = value
-            } else {
-                error(rule.file, member.value.location, .wrongType, "'enabled' must be true or false")
-            }
-        }
+        let enabled = flag(rule, "enabled", default: true)
+        let hidden = flag(rule, "hidden", default: false)
         let examples = examples(rule, id: summary.id)
         guard let whenNode = string(rule, "when", required: true) else { return nil }
         let messageNode = string(rule, "message", required: true)
@@ -295,8 +289,16 @@ private struct LoadState {
             }
         }
         return Rule(
-            summary: summary, when: text(whenNode), condition: condition, message: message, hint: hint, enabled: enabled, examples: examples,
+            summary: summary, when: text(whenNode), condition: condition, message: message, hint: hint, enabled: enabled, hidden: hidden, examples: examples,
             origin: RuleOrigin(file: rule.file, location: rule.location, builtin: rule.builtin))
+    }
+
+    /// A true/false key's value; `fallback` when it is absent or not a boolean (an error).
+    mutating func flag(_ rule: RawRule, _ key: String, default fallback: Bool) -> Bool {
+        guard let member = rule.fields[key] else { return fallback }
+        if let value = member.value.boolValue { return value }
+        error(rule.file, member.value.location, .wrongType, "'\(key)' must be true or false")
+        return fallback
     }
 
     /// The case of `T` a string key names, and the key's node; `fallback` when the key is absent or

@@ -25,6 +25,11 @@ public struct Selector: Sendable, Equatable {
         return false
     }
 
+    /// Whether an item is the rule's id or one of its tags (not a severity, `any` or `none`).
+    public func names(_ rule: RuleSummary) -> Bool {
+        items.contains { $0 == rule.id || rule.tags.contains($0) }
+    }
+
     /// Items that name no rule, tag or severity, each with a suggestion if one is close.
     public func unknown(among rules: [RuleSummary]) -> [String] {
         let names = Set(rules.map(\.id)).union(rules.flatMap(\.tags)).union(Severity.allCases.map(\.rawValue)).union(["any", "none"])

@@ -212,6 +212,8 @@ public enum BuiltinRules {
       title: "Process detached on purpose",
       severity: "info",
       tags: ["detached"],
+      // Deliberate detachment is no problem: shown only with -v or when --only names it.
+      hidden: true,
       when: "adopted && detached && (job == null || job != 'other') && state != 'Z' && !kernel_thread && age > orphan_min_age",
       message: "{name} ({pid}) runs detached on purpose (parent now {parent})",
       hint: "nothing to do if it should run; to end it: zscan --cleanup --only detached_process --pattern {name}",

@@ -95,7 +95,7 @@ struct Explanation {
         leader = process.sid > 0 ? index[process.sid].map { snapshot.processes[$0] } : nil
         leaderAlive = Lineage.sessionAlive(of: process, leader: leader)
 
-        let signs = CleanupScope.detachedSigns(process.evidence)
+        let signs = DetachedSign.signs(in: process.evidence)
         let jobItems = process.evidence.filter { item in Self.jobPrefixes.contains { item.hasPrefix($0) } }
         let adoption = process.evidence.filter { !signs.contains($0) && !jobItems.contains($0) }
         adopted = Self.adoption(process, parent: parent, parentIsInit: parentIsInit, evidence: adoption)

@@ -608,13 +608,13 @@ final class CleanupTests: XCTestCase {
         let server = snapshot.process(pid: 5000)!
         XCTAssertEqual(server.detached, true)
         XCTAssertEqual(
-            CleanupScope.detachedSigns(server.evidence),
+            DetachedSign.signs(in: server.evidence),
             [
                 "ignores SIGHUP (nohup)", "daemon conventions: cwd /, stdio on /dev/null, no terminal", "named by live PID file /run/server.pid",
                 "holds a lock on /run/server.lock", "runs as systemd service server.service",
                 "opted out of CI process cleanup (BUILD_ID=dontKillMe)",
             ], "\(server.evidence)")
-        XCTAssertFalse(CleanupScope.detachedSigns(server.evidence).contains("parent exited; now init (1)"))
+        XCTAssertFalse(DetachedSign.signs(in: server.evidence).contains("parent exited; now init (1)"))
     }
 
     /// A `nohup`'d server adopted by init after its session's leader exited.

@@ -125,18 +125,9 @@ public struct CleanupScope: Sendable, Equatable {
     /// Why `process` is left alone for a finding of `rule`, or nil when it may be a target.
     public func skipping(_ process: ProcessRecord, for rule: RuleSummary) -> String? {
         guard process.detached == true, !namedRules.contains(rule.id) else { return nil }
-        let signs = Self.detachedSigns(process.evidence)
+        let signs = DetachedSign.signs(in: process.evidence)
         return "detached on purpose" + (signs.isEmpty ? "" : " (" + signs.joined(separator: "; ") + ")")
             + "; name its rule to end it: --only " + rule.id
     }
 
-    /// The items of a process's evidence that say it was detached on purpose (the others say how
-    /// it was adopted and which job it belongs to), as `Snapshot.deriveProvenance` words them.
-    public static func detachedSigns(_ evidence: [String]) -> [String] {
-        evidence.filter { item in detachedSignPrefixes.contains { item.hasPrefix($0) } }
-    }
-
-    static let detachedSignPrefixes = [
-        "ignores SIGHUP", "daemon conventions", "named by live PID file", "holds a lock on", "runs as systemd service", "opted out of CI",
-    ]
 }

@@ -112,18 +112,18 @@ private struct Facts {
     /// Whether whoever started it meant it to outlive them; nil when nothing of it could be read.
     mutating func detached() -> Bool? {
         var signs: [String] = []
-        if process.ignoresSighup == true { signs.append("ignores SIGHUP (nohup)") }
+        if process.ignoresSighup == true { signs.append(DetachedSign.nohup.text()) }
         if process.cwd == "/", process.tty == nil, let stdio = process.stdio, stdio.count == 3,
             stdio.allSatisfy({ $0 == "/dev/null" || $0.isEmpty })
         {
-            signs.append("daemon conventions: cwd /, stdio on /dev/null, no terminal")
+            signs.append(DetachedSign.daemonConventions.text())
         }
-        if let path = process.pidfile { signs.append("named by live PID file \(path)") }
-        if let path = process.lockedFile { signs.append("holds a lock on \(path)") }
+        if let path = process.pidfile { signs.append(DetachedSign.pidfile.text(path)) }
+        if let path = process.lockedFile { signs.append(DetachedSign.lock.text(path)) }
         if let unit = Facts.unit(of: process.cgroup), unit.hasSuffix(".service"), !unit.hasPrefix("user@"), process.cgroup != ownCgroup {
-            signs.append("runs as systemd service \(unit)")
+            signs.append(DetachedSign.service.text(unit))
         }
-        if let optOut = process.ciOptOut { signs.append("opted out of CI process cleanup (\(optOut))") }
+        if let optOut = process.ciOptOut { signs.append(DetachedSign.optOut.text("(\(optOut))")) }
         switch process.job {
         case "other":
             evidence.append("job cookie \(process.jobCookie ?? "?") is not this job's")
@@ -147,5 +147,27 @@ private struct Facts {
     static func unit(of cgroup: String?) -> String? {
         guard let last = cgroup?.split(separator: "/").last else { return nil }
         return String(last)
+    }
+}
+
+/// The evidence that a process was detached on purpose, worded once: `deriveProvenance` writes
+/// these, and cleanup and `zscan explain` pick them out of a process's evidence.
+public enum DetachedSign: String, CaseIterable, Sendable {
+    case nohup = "ignores SIGHUP (nohup)"
+    case daemonConventions = "daemon conventions: cwd /, stdio on /dev/null, no terminal"
+    case pidfile = "named by live PID file"
+    case lock = "holds a lock on"
+    case service = "runs as systemd service"
+    case optOut = "opted out of CI process cleanup"
+
+    /// The sign, followed by what it is about (a path, a unit) when there is one.
+    func text(_ detail: String? = nil) -> String {
+        detail.map { rawValue + " " + $0 } ?? rawValue
+    }
+
+    /// The items of `evidence` that are detachment signs (the others say how it was adopted and
+    /// which job it belongs to).
+    public static func signs(in evidence: [String]) -> [String] {
+        evidence.filter { item in allCases.contains { item.hasPrefix($0.rawValue) } }
     }
 }

@@ -40,6 +40,10 @@ enum RunCommand {
         let leftovers = runner.settle(seconds: settle)
 
         options.scanner.onlyPids = leftovers
+        // The run is the selection: what its command left is what `--cleanup` was asked to end,
+        // nohup'd or daemonized (its findings are `leaked_process`, named here as by --only).
+        options.settings.cleanupScope.narrowed = true
+        options.settings.cleanupScope.namedRules.insert("leaked_process")
         // A leak report says what leaked and which ports it holds.
         options.scanner.alsoRead.formUnion([.cmdline, .fds, .listeners])
         options.filters.append("run: \(command.joined(separator: " "))")

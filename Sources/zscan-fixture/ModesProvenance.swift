@@ -8,25 +8,18 @@ extension Fixture {
     mutating func runScriptLeak() throws(FixtureError) -> JSON {
         let traits = try serverTraits()
         let leader = try context.fork { leader in
-            setsid()
-            try? ProcessIdentity.setComm(Array("bash".utf8))
-            do throws(FixtureError) {
-                let script = try leader.fork { script in
-                    try? ProcessIdentity.setComm(Array("sh".utf8))
-                    do throws(FixtureError) {
-                        _ = try script.fork { server in server.becomeServer(traits) }
-                    } catch {
-                        script.report.fail(error)
-                    }
-                    _exit(1)  // the script fails and exits; its background server stays
-                }
-                var status: Int32 = 0
-                while waitpid(script, &status, 0) < 0 && errno == EINTR {}
-            } catch {
-                leader.report.fail(error)
+            leader.leadSession(named: "bash") { leader throws(FixtureError) in
+                reapChild(
+                    try leader.fork { script in
+                        try? ProcessIdentity.setComm(Array("sh".utf8))
+                        do throws(FixtureError) {
+                            _ = try script.fork { server in server.becomeServer(traits) }
+                        } catch {
+                            script.report.fail(error)
+                        }
+                        _exit(1)  // the script fails and exits; its background server stays
+                    })
             }
-            leader.report.pipe.closeWrite()
-            leader.lifeline.idleReaping()
         }
         tracker.addDirect(leader)
         let report = try context.report.collect(1, until: setupDeadline)[0]
@@ -65,8 +58,7 @@ extension Fixture {
         let report = try context.report.collect(1, until: setupDeadline)[0]
         tracker.addIndirect(report.pid, level: 2)
         kill(harness, SIGKILL)
-        var status: Int32 = 0
-        while waitpid(harness, &status, 0) < 0 && errno == EINTR {}
+        reapChild(harness)
         tracker.markReaped(harness)
         try waitUntilAdopted(report.pid, awayFrom: harness)
         return object([("harness", .int(Int(harness))), ("server", .int(Int(report.pid))), ("port", port(report))])
@@ -82,9 +74,7 @@ extension Fixture {
         let keepParent = options.has("--keep-parent")
         let jobAlive = options.has("--job-alive")
         let agent = try context.fork { agent in
-            setsid()
-            try? ProcessIdentity.setComm(Array("Runner.Worker".utf8))
-            do throws(FixtureError) {
+            agent.leadSession(named: "Runner.Worker") { agent throws(FixtureError) in
                 let shell = try agent.fork { shell in
                     try? ProcessIdentity.setComm(Array("bash".utf8))
                     do throws(FixtureError) {
@@ -101,15 +91,8 @@ extension Fixture {
                         step.finishReady(value: jobStepReport, environment: traits.environment)
                     }
                 }
-                if !keepParent {
-                    var status: Int32 = 0
-                    while waitpid(shell, &status, 0) < 0 && errno == EINTR {}
-                }
-            } catch {
-                agent.report.fail(error)
+                if !keepParent { reapChild(shell) }
             }
-            agent.report.pipe.closeWrite()
-            agent.lifeline.idleReaping()
         }
         tracker.addDirect(agent)
         let reports = try context.report.collect(1 + (keepParent ? 1 : 0) + (jobAlive ? 1 : 0), until: setupDeadline)
@@ -165,8 +148,7 @@ extension Fixture {
             }
             _exit(0)
         }
-        var status: Int32 = 0
-        while waitpid(starter, &status, 0) < 0 && errno == EINTR {}
+        reapChild(starter)
         let reports = try context.report.collect(1 + 2 * panes, until: setupDeadline)
         let byRole = { (value: Int32) in reports.filter { $0.value == value }.map(\.pid).sorted() }
         guard let daemon = byRole(0).first else { throw FixtureError("the daemon did not report") }

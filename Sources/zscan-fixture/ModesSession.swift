@@ -26,8 +26,7 @@ extension Fixture {
                 var ownCopy = orphanReady
                 ownCopy.closeRead()
                 ownCopy.closeWrite()
-                var status: Int32 = 0
-                while waitpid(middle, &status, 0) < 0 && errno == EINTR {}
+                reapChild(middle)
             } catch {
                 leader.report.fail(error)
             }
@@ -51,8 +50,7 @@ extension Fixture {
             throw FixtureError("unexpected reports from the orphan's children")
         }
         if !keepSession {
-            var status: Int32 = 0
-            while waitpid(leader, &status, 0) < 0 && errno == EINTR {}
+            reapChild(leader)
             tracker.markReaped(leader)
         }
         try waitUntil("the orphan to be reparented") {
@@ -78,17 +76,12 @@ extension Fixture {
         let port = try options.optionalInt("--listen", in: 0...65535)
         let (address, proto) = try endpoint()
         let leader = try context.fork { leader in
-            setsid()
-            do throws(FixtureError) {
+            leader.leadSession { leader throws(FixtureError) in
                 _ = try leader.fork { process in
                     process.reportReady(value: process.bindInChild(port, address, proto))
                     process.lifeline.idle()
                 }
-            } catch {
-                leader.report.fail(error)
             }
-            leader.report.pipe.closeWrite()
-            leader.lifeline.idleReaping()
         }
         tracker.addDirect(leader)
         let report = try context.report.collect(1, until: setupDeadline)[0]
@@ -180,8 +173,7 @@ extension Fixture {
             }
             _exit(0)
         }
-        var status: Int32 = 0
-        while waitpid(leader, &status, 0) < 0 && errno == EINTR {}
+        reapChild(leader)
         let report = try context.report.collect(1, until: setupDeadline)[0]
         let daemon = report.pid
         if options.has("--clean") {

@@ -138,6 +138,16 @@ final class ProvenanceFixtureTests: XCTestCase {
         XCTAssertNotEqual(facts.sid, facts.pid)
     }
 
+    func testServerOptionMistakesAreUsageErrors() throws {
+        let fixture = Products.path("zscan-fixture")
+        let noEquals = try runCapturing(fixture, ["orphan", "--env", "RUNNER_TRACKING_ID"])
+        XCTAssertEqual(noEquals.status, 2)
+        XCTAssertTrue(noEquals.stderr.hasPrefix("zscan-fixture: --env needs VAR=VALUE\n"), noEquals.stderr)
+        let wrongMode = try runCapturing(fixture, ["script-leak", "--keep-parent"])
+        XCTAssertEqual(wrongMode.status, 2)
+        XCTAssertTrue(wrongMode.stderr.hasPrefix("zscan-fixture: --keep-parent is not an option of script-leak\n"), wrongMode.stderr)
+    }
+
     func testSessionDaemonLeadsItsOwnSessionAndItsPanesTheirs() throws {
         let fixture = try start(["session-daemon", "--panes", "2"])
         let daemon = try facts(fixture.int("daemon"))

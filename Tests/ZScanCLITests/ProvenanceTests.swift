@@ -16,11 +16,12 @@ final class ProvenanceTests: XCTestCase {
     static let uvicorn = #"--argv "python3 -m uvicorn app:app""#
 
     /// Runs a scenario with no CI marker in its environment (the suite may run inside CI): each
-    /// fixture and zscan call gets the markers the scenario gives it.
+    /// fixture and zscan call gets the markers the scenario gives it. The fixtures end with the
+    /// scenario (by their handles' pids), so their inherited stderr does not keep it waiting.
     @discardableResult
     func run(_ body: String) throws -> ToolResult {
         let unset = "unset " + ProvenanceReport.jobVariables.joined(separator: " ") + "\n"
-        return try sandbox.run(unset + body)
+        return try sandbox.run(unset + body + "\njobs -p > handles; kill $(cat handles) 2>/dev/null; wait\n")
     }
 
     func report(_ name: String) -> ProvenanceReport { ProvenanceReport(json: sandbox.json(name) ?? [:]) }

@@ -64,3 +64,26 @@ struct Context {
         report.pipe.closeWrite()
     }
 }
+
+extension Context {
+    /// In a child: leads a new session (under `name`, if given), runs `body` (which forks what the
+    /// session holds), then idles as a parent that reaps its children until the lifeline ends.
+    func leadSession(named name: String? = nil, _ body: (inout Context) throws(FixtureError) -> Void) -> Never {
+        setsid()
+        if let name { try? ProcessIdentity.setComm(Array(name.utf8)) }
+        var context = self
+        do throws(FixtureError) {
+            try body(&context)
+        } catch {
+            context.report.fail(error)
+        }
+        context.report.pipe.closeWrite()
+        context.lifeline.idleReaping()
+    }
+}
+
+/// Waits until the child `pid` has exited, and reaps it.
+func reapChild(_ pid: pid_t) {
+    var status: Int32 = 0
+    while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+}

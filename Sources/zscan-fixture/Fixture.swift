@@ -24,6 +24,10 @@ struct Fixture {
         case "forker": return try runForker()
         case "escaper": return try runEscaper()
         case "population": return try runPopulation()
+        case "script-leak": return try runScriptLeak()
+        case "harness-killed": return try runHarnessKilled()
+        case "job": return try runJob()
+        case "session-daemon": return try runSessionDaemon()
         default: throw .usage("unknown mode: \(options.mode ?? "")")
         }
     }

@@ -5,10 +5,11 @@ extension Fixture {
     /// orphan: F -> S (setsid) -> O; S exits once O is ready, so O is reparented and its
     /// session has no leader. With --keep-session: F -> S -> M -> O, M exits, S stays alive.
     /// With --zombies N, O also forks N children that exit at once and never reaps them.
+    /// The server options (`ServerTraits`) make O nohup'd, a daemon by convention, named by a
+    /// PID file, a lock holder, or a carrier of a CI variable.
     mutating func runOrphan() throws(FixtureError) -> JSON {
-        let port = try options.optionalInt("--listen", in: 0...65535)
+        let traits = try serverTraits()
         let zombieCount = try options.int("--zombies", default: 0, in: 0...10_000)
-        let (address, proto) = try endpoint()
         let keepSession = options.has("--keep-session")
         // O closes its copy of the write end when ready; its parent waits for that EOF and exits.
         var orphanReady = try Pipe.make("orphan ready")
@@ -16,17 +17,16 @@ extension Fixture {
         let leader = try context.fork { leader in
             setsid()
             if !keepSession {
-                forkOrphanThenExit(&leader, orphanReady, port, address, proto, zombies: zombieCount)
+                forkOrphanThenExit(&leader, orphanReady, traits, zombies: zombieCount)
             }
             do throws(FixtureError) {
                 let middle = try leader.fork { middle in
-                    forkOrphanThenExit(&middle, orphanReady, port, address, proto, zombies: zombieCount)
+                    forkOrphanThenExit(&middle, orphanReady, traits, zombies: zombieCount)
                 }
                 var ownCopy = orphanReady
                 ownCopy.closeRead()
                 ownCopy.closeWrite()
-                var status: Int32 = 0
-                while waitpid(middle, &status, 0) < 0 && errno == EINTR {}
+                reapChild(middle)
             } catch {
                 leader.report.fail(error)
             }
@@ -50,8 +50,7 @@ extension Fixture {
             throw FixtureError("unexpected reports from the orphan's children")
         }
         if !keepSession {
-            var status: Int32 = 0
-            while waitpid(leader, &status, 0) < 0 && errno == EINTR {}
+            reapChild(leader)
             tracker.markReaped(leader)
         }
         try waitUntil("the orphan to be reparented") {
@@ -77,17 +76,12 @@ extension Fixture {
         let port = try options.optionalInt("--listen", in: 0...65535)
         let (address, proto) = try endpoint()
         let leader = try context.fork { leader in
-            setsid()
-            do throws(FixtureError) {
+            leader.leadSession { leader throws(FixtureError) in
                 _ = try leader.fork { process in
                     process.reportReady(value: process.bindInChild(port, address, proto))
                     process.lifeline.idle()
                 }
-            } catch {
-                leader.report.fail(error)
             }
-            leader.report.pipe.closeWrite()
-            leader.lifeline.idleReaping()
         }
         tracker.addDirect(leader)
         let report = try context.report.collect(1, until: setupDeadline)[0]
@@ -106,15 +100,12 @@ private let zombieReportValue: Int32 = -2
 /// In S (or M): forks the orphan-to-be O, waits until O is ready, then exits so O loses its parent.
 /// O forks `zombies` children that report and exit at once; O never reaps them (it idles in
 /// `idle()`, which does not call waitpid, and SIGCHLD keeps its default action).
-private func forkOrphanThenExit(
-    _ parent: inout Context, _ ready: Pipe, _ port: Int?, _ address: BindAddress, _ proto: Proto,
-    zombies: Int
-) -> Never {
+private func forkOrphanThenExit(_ parent: inout Context, _ ready: Pipe, _ traits: ServerTraits, zombies: Int) -> Never {
     do throws(FixtureError) {
         _ = try parent.fork { orphan in
             var ownCopy = ready
             ownCopy.closeRead()
-            let boundPort = orphan.bindInChild(port, address, proto)
+            let boundPort = orphan.bindInChild(traits.port, traits.address, traits.proto)
             for _ in 0..<zombies {
                 do throws(FixtureError) {
                     _ = try orphan.fork { zombie in
@@ -125,9 +116,12 @@ private func forkOrphanThenExit(
                     orphan.report.fail(error)
                 }
             }
-            orphan.reportReady(value: boundPort)
-            ownCopy.closeWrite()
-            orphan.lifeline.idle()
+            do throws(FixtureError) {
+                try traits.apply()
+            } catch {
+                orphan.report.fail(error)
+            }
+            orphan.finishReady(value: boundPort, environment: traits.environment, thenClose: ownCopy.writeFd)
         }
     } catch {
         parent.report.fail(error)
@@ -143,10 +137,12 @@ extension Fixture {
     /// child subreaper such as `zscan run`) and lives on its own until --ttl, deaf to the
     /// lifeline. The handle exits right after its JSON line, as a command that leaked a daemon
     /// would. With --clean the handle ends D first, as a command that cleans up after itself.
+    /// With --conventions D also moves to `/`, so it keeps all the daemon(3) conventions.
     mutating func runDaemon() throws(FixtureError) -> JSON {
         let port = try options.optionalInt("--listen", in: 0...65535)
         let (address, proto) = try endpoint()
         let seconds = UInt32(max(1, options.timeToLive.rounded(.up)))
+        let conventions = options.has("--conventions")
         let leader = try context.fork { leader in
             setsid()
             do throws(FixtureError) {
@@ -161,11 +157,12 @@ extension Fixture {
                             daemon.report.fail(error)
                         }
                     }
-                    daemon.reportReady(value: bound)
                     // Like a real daemon, it lets go of everything it inherited (the caller's
                     // stderr and any descriptor passed down), so nobody waits on it for EOF.
                     let devNull = open("/dev/null", O_WRONLY)
                     if devNull >= 0 { dup2(devNull, 2) }
+                    if conventions { chdir("/") }
+                    daemon.reportReady(value: bound)
                     for fd in 3..<Int32(1024) where fd != socket { close(fd) }
                     // SIGALRM's default action ends it at the TTL; nothing else does.
                     alarm(seconds)
@@ -176,8 +173,7 @@ extension Fixture {
             }
             _exit(0)
         }
-        var status: Int32 = 0
-        while waitpid(leader, &status, 0) < 0 && errno == EINTR {}
+        reapChild(leader)
         let report = try context.report.collect(1, until: setupDeadline)[0]
         let daemon = report.pid
         if options.has("--clean") {

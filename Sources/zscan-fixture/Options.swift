@@ -22,12 +22,16 @@ struct Options {
     /// Flags every mode accepts.
     static let globalFlags: Set<String> = ["--ignore-term"]
 
+    /// The server options of the provenance modes (`ServerTraits`), with values and flags.
+    static let serverValued: Set<String> = ["--listen", "--host", "--pidfile", "--lock", "--env"]
+    static let serverFlags: Set<String> = ["--udp", "--nohup", "--conventions"]
+
     /// Per mode: the options that take a value, and the flags.
     static let modes: [String: (valued: Set<String>, flags: Set<String>)] = [
         "sleep": ([], []),
         "zombies": (["--count"], []),
-        "orphan": (["--listen", "--host", "--zombies"], ["--udp", "--keep-session"]),
-        "daemon": (["--listen", "--host"], ["--udp", "--clean"]),
+        "orphan": (serverValued.union(["--zombies"]), serverFlags.union(["--keep-session"])),
+        "daemon": (["--listen", "--host"], ["--udp", "--clean", "--conventions"]),
         "attached": (["--listen", "--host"], ["--udp"]),
         "listen": (["--port", "--host", "--share", "--count"], ["--udp"]),
         "stopped-listener": (["--port", "--host"], ["--udp"]),
@@ -36,6 +40,10 @@ struct Options {
         "forker": (["--interval-ms"], []),
         "escaper": (["--interval-ms"], ["--own-group"]),
         "population": (["--count", "--listeners", "--fds"], []),
+        "script-leak": (serverValued, serverFlags),
+        "harness-killed": (serverValued, serverFlags),
+        "job": (serverValued, serverFlags.union(["--keep-parent", "--job-alive"])),
+        "session-daemon": (["--panes"], []),
     ]
 
     static let usage = """
@@ -48,9 +56,9 @@ struct Options {
         modes and their JSON:
           sleep                                   {"pid"}
           zombies [--count N=1]                   {"pid","zombies":[...]}
-          orphan [--listen PORT] [--udp] [--host ADDR=127.0.0.1] [--keep-session] [--zombies N=0]
+          orphan [SERVER OPTIONS] [--keep-session] [--zombies N=0]
                                                   {"pid","orphan","session_leader","port"|null,"zombies":[...]}
-          daemon [--listen PORT] [--udp] [--host ADDR=127.0.0.1] [--clean]
+          daemon [--listen PORT] [--udp] [--host ADDR=127.0.0.1] [--clean] [--conventions]
                                                   {"pid","daemon","port"|null}
           attached [--listen PORT] [--udp] [--host ADDR=127.0.0.1]
                                                   {"pid","session_leader","process","port"|null}
@@ -65,11 +73,39 @@ struct Options {
                                                   {"pid","escaper","pgid"}
           population [--count N=100] [--listeners L=50] [--fds K=4]
                                                   {"pid","pgid","count","ports":[...]}
+          script-leak [SERVER OPTIONS]            {"pid","session_leader","server","port"|null}
+          harness-killed [SERVER OPTIONS]         {"pid","harness","server","port"|null}
+          job [SERVER OPTIONS] [--keep-parent] [--job-alive]
+                                                  {"pid","agent","job_shell"|null,"job_step"|null,"server","port"|null}
+          session-daemon [--panes N=0]            {"pid","daemon","panes":[...],"commands":[...]}
         Port 0 means an ephemeral port; listen --count N with P > 0 uses ports P...P+N-1.
         daemon: double-forks D (setsid), prints its JSON line and exits 0 at once, leaving D alive
         until --ttl (a command that leaks a daemon); --clean ends D first (one that cleans up).
         orphan --zombies N: once ready, the orphan forks N children that exit at once and never
         reaps them, so it is an orphaned parent of N zombies (all in state Z before the JSON line).
+        daemon --conventions: D also moves to / (its standard streams are on /dev/null already).
+        script-leak: a terminal's shell S (setsid, "bash", stays) runs a script ("sh") that starts
+        the server L in the background and exits, so L is adopted while its session leader lives.
+        harness-killed: a harness H ("pytest") starts L with setsid, L's stdout and stderr on a
+        pipe H holds; the fixture SIGKILLs H, so L leads its own session and nobody reads it.
+        job: a CI agent A (setsid, "Runner.Worker", stays) runs a job shell J that starts L and
+        exits (L adopted while A lives); --env gives the job's cookie to L, and to J and K.
+        --keep-parent: J stays, so L keeps its live parent. --job-alive: A also runs K, another
+        step of the same job that stays, so the job still runs.
+        session-daemon: D calls setsid, puts stdio on /dev/null and keeps its cwd; its starter
+        exits (ssh-agent). --panes N: D runs N panes, each leading its own session with one
+        command in it (a tmux server).
+        In these modes the processes that play a role carry its name (bash, sh, pytest,
+        Runner.Worker); the server keeps the fixture's own (--name, --argv).
+
+        server options (orphan's O and the server L of script-leak, harness-killed, job):
+          --listen PORT     bind a TCP listener (0: ephemeral) on --host ADDR=127.0.0.1 (--udp: UDP)
+          --nohup           ignore SIGHUP
+          --conventions     daemon(3) conventions: cwd /, stdin, stdout and stderr on /dev/null
+          --pidfile PATH    write its pid to PATH (its directory is made if missing)
+          --lock PATH       hold an exclusive flock on PATH (created empty if missing)
+          --env VAR=VALUE   carry VAR=VALUE in its environment: it re-executes itself, since
+                            /proc/PID/environ shows only what execve was given
 
         global options (before or after the mode; also as --option=value):
           --marker STR      ignored; stays in the command line so tests can find their processes

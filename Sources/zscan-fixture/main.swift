@@ -64,4 +64,5 @@ func runHandle(_ options: Options) -> Int32 {
     return 0
 }
 
+IdleImage.resumeIfAsked()
 exit(runCommandLine(ProcessIdentity.rawArguments(), fakeWords: ProcessIdentity.takeFakeWordCount()))

@@ -41,18 +41,23 @@ public final class ProcTree {
     public func addProcess(
         pid: Int, ppid: Int, pgid: Int? = nil, sid: Int? = nil, comm: [UInt8], state: String = "S",
         cmdline: [UInt8] = [], uid: Int = 1000, startTicks: Int = 50_000, sockets: [UInt64] = [],
-        otherFds: Int = 2, netns: UInt64 = 4_026_531_840, exe: String? = "/usr/bin/fixture"
+        otherFds: Int = 2, netns: UInt64 = 4_026_531_840, exe: String? = "/usr/bin/fixture",
+        cgroup: String = "/fixture.slice", stdio: [String]? = nil
     ) throws {
         let statTail =
             " \(state) \(ppid) \(pgid ?? pid) \(sid ?? pid) 0 -1 4194560 10 0 0 0 120 30 0 0 20 0 1 0 \(startTicks) 1000000 256 18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0\n"
         try write("\(pid)/stat", Array("\(pid) (".utf8) + comm + Array(")".utf8) + Array(statTail.utf8))
-        try write("\(pid)/status", "Name:\tx\nState:\t\(state)\nTgid:\t\(pid)\nPid:\t\(pid)\nPPid:\t\(ppid)\nUid:\t\(uid)\t\(uid)\t\(uid)\t\(uid)\n")
+        try write(
+            "\(pid)/status",
+            "Name:\tx\nState:\t\(state)\nTgid:\t\(pid)\nPid:\t\(pid)\nPPid:\t\(ppid)\nUid:\t\(uid)\t\(uid)\t\(uid)\t\(uid)\nSigIgn:\t0000000000000000\n")
+        try write("\(pid)/environ", "")
         try write("\(pid)/cmdline", cmdline)
-        try write("\(pid)/cgroup", "0::/fixture.slice\n")
+        try write("\(pid)/cgroup", "0::\(cgroup)\n")
         try FileManager.default.createDirectory(at: root.appendingPathComponent("\(pid)/fd"), withIntermediateDirectories: true)
         var fd = 0
-        for _ in 0..<otherFds {
-            try link("\(pid)/fd/\(fd)", to: "/dev/null")
+        // `stdio` names the targets of descriptors 0, 1, 2 instead of `otherFds` links to /dev/null.
+        for target in stdio ?? Array(repeating: "/dev/null", count: otherFds) {
+            try link("\(pid)/fd/\(fd)", to: target)
             fd += 1
         }
         for inode in sockets {

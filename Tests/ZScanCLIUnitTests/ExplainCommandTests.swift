@@ -14,7 +14,8 @@ final class ExplainCommandTests: XCTestCase {
         directory = try TemporaryDirectory()
         let uid = getuid()
         // init(1) ← bash(800, session 800) ← bash(812) ← vim(900); uvicorn(4242) and a nohup'd
-        // sleep(4300) from session 800, adopted by init while bash(800) still runs.
+        // sleep(4300) from session 800, adopted by init while bash(800) still runs (of another job
+        // that still runs: cleanup spares a detached process unless that job is over).
         snapshot = try directory.write(
             "snapshot.json",
             """
@@ -27,8 +28,10 @@ final class ExplainCommandTests: XCTestCase {
                "user": "dev", "uid": \(uid), "start_ticks": 5, "age": 130, "ports": [8001], "adopted": true, "detached": false, "orphaned": true,
                "job": "none", "evidence": ["parent exited; now init (1)", "session leader bash (800) still running"]},
               {"pid": 4300, "ppid": 1, "sid": 800, "state": "S", "name": "sleep", "cmdline": "sleep 1000", "uid": \(uid), "start_ticks": 6,
-               "age": 5, "adopted": true, "detached": true, "ignores_sighup": true, "job": "other", "job_cookie": "RUNNER_TRACKING_ID=github_0c9e1f2a…",
-               "evidence": ["parent exited; now init (1)", "session leader bash (800) still running", "job cookie RUNNER_TRACKING_ID=github_0c9e1f2a… is not this job's", "ignores SIGHUP (nohup)"]}
+               "age": 5, "adopted": true, "detached": true, "ignores_sighup": true, "job": "other", "job_alive": true,
+               "job_cookie": "RUNNER_TRACKING_ID=github_0c9e1f2a…",
+               "evidence": ["parent exited; now init (1)", "session leader bash (800) still running", "job cookie RUNNER_TRACKING_ID=github_0c9e1f2a… is not this job's",
+                 "its job still runs: another process carries the same cookie", "ignores SIGHUP (nohup)"]}
             ]}
             """)
         rules = try directory.write(

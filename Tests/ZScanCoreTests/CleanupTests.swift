@@ -578,6 +578,23 @@ final class CleanupTests: XCTestCase {
         XCTAssertEqual(plan.map(\.process?.pid), [5001, 5000])
     }
 
+    /// A nohup'd leftover of a CI job that is over is ended by a bare cleanup: its runner would
+    /// have ended it, nohup or not. While that job still runs, it is skipped like any detached one.
+    func testDetachedLeftoverOfAFinishedJobIsNotSpared() {
+        var finished = Self.nohupped(5000)
+        finished.job = "other"
+        finished.jobAlive = false
+        let machine = Machine([finished])
+        XCTAssertEqual(machine.snapshot.process(pid: 5000)?.detached, true)
+        XCTAssertEqual(machine.run([machine.finding(.terminateTree, 5000)], scope: CleanupScope(narrowed: false)).map(\.outcome), [.terminated])
+
+        var running = finished
+        running.jobAlive = true
+        let live = Machine([running])
+        XCTAssertEqual(live.run([live.finding(.terminateTree, 5000)], scope: CleanupScope(narrowed: false)).map(\.outcome), [.skipped])
+        XCTAssertEqual(live.fake.touches(5000), [])
+    }
+
     /// Skipped for one finding, ended for another whose rule was named: the named one wins.
     func testDetachedProcessEndedByANamedRuleIsNotAlsoSkipped() {
         let machine = Machine([Self.nohupped(5000)])

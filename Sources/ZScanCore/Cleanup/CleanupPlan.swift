@@ -123,8 +123,13 @@ public struct CleanupScope: Sendable, Equatable {
     }
 
     /// Why `process` is left alone for a finding of `rule`, or nil when it may be a target.
+    ///
+    /// A leftover carrying the cookie of a CI job that is over is no exception to cleanup however
+    /// it was detached: that job's runner would have ended it, `nohup` or not; only the runner's
+    /// opt-out (which leaves it with no job) protects it.
     public func skipping(_ process: ProcessRecord, for rule: RuleSummary) -> String? {
         guard process.detached == true, !namedRules.contains(rule.id) else { return nil }
+        if process.job == "other" && process.jobAlive != true { return nil }
         let signs = DetachedSign.signs(in: process.evidence)
         return "detached on purpose" + (signs.isEmpty ? "" : " (" + signs.joined(separator: "; ") + ")")
             + "; name its rule to end it: --only " + rule.id

@@ -176,13 +176,15 @@ public enum BuiltinRules {
       tags: ["orphan", "ci"],
       // An earlier step may have started it for later ones on purpose: a warning, which an
       // unscoped cleanup leaves alone.
-      when: "orphaned && job == 'same' && state != 'Z' && !kernel_thread && age > orphan_min_age",
+      // `zscan run` reports its own command's leftovers as leaked_process.
+      when: "orphaned && job == 'same' && (tracked == null || tracked == false) && state != 'Z' && !kernel_thread && age > orphan_min_age",
       message: "{name} ({pid}) was started in the background by this job and outlived its step (parent now {parent})",
       hint: "if no later step needs it, end it when the job is done: zscan --cleanup --only job_background_process --pattern {name}",
       action: "terminate_tree",
       examples: {
         match: [{ orphaned: true, job: "same", cmdline: "python3 -m http.server 8000", age: 120 }],
         no_match: [
+          { orphaned: true, job: "same", tracked: true, cmdline: "python3 -m http.server 8000", age: 120 },
           { orphaned: true, job: "other", cmdline: "python3 -m http.server 8000", age: 120 },
           { orphaned: false, adopted: true, detached: true, job: "same", cmdline: "nohup redis-server", age: 120 },
         ],
@@ -291,7 +293,8 @@ public enum BuiltinRules {
       severity: "warning",
       tags: ["port", "orphan"],
       subject: "socket",
-      when: "state in ['LISTEN', 'UNCONN'] && any(owners, (orphaned || left_by_other_job) && age > orphan_min_age)",
+      // Another job's process whose job still runs is that job's business: its runner ends it.
+      when: "state in ['LISTEN', 'UNCONN'] && any(owners, ((orphaned && (job == null || job != 'other')) || left_by_other_job) && age > orphan_min_age)",
       message: "port {local_port} ({proto}) is held by {owners}, which outlived what started it",
       hint: "free it with: zscan --cleanup --port {local_port}",
       action: "terminate_tree",
@@ -304,6 +307,7 @@ public enum BuiltinRules {
           { local_port: 3000, owner: { orphaned: false, age: 300 } },
           { local_port: 3000, state: "CLOSE_WAIT", owner: { orphaned: true, age: 300 } },
           { local_port: 3000, owner: { orphaned: false, adopted: true, detached: true, job: "none", age: 300 } },
+          { local_port: 3000, owner: { orphaned: true, adopted: true, job: "other", job_alive: true, age: 300 } },
         ],
       },
     },

@@ -79,7 +79,8 @@ struct ScanOptions {
     func scan(tracked: Set<Int32> = [], reportFD: Int32 = STDOUT_FILENO) throws(CLIError) -> (result: ScanResult, failed: Bool) {
         let progress = Progress(enabled: !settings.quiet && isatty(STDERR_FILENO) == 1 && environment["TERM"] != "dumb")
         let pipeline = ScanPipeline(
-            source: LinuxSnapshotSource(procRoot: settings.procRoot, zombieGrace: LinuxSnapshotSource.scanZombieGrace),
+            source: LinuxSnapshotSource(
+                procRoot: settings.procRoot, zombieGrace: LinuxSnapshotSource.scanZombieGrace, ownEnvironment: environment),
             pidfileSource: PidFileReader(procRoot: settings.procRoot),
             wait: { seconds in
                 Clock.sleep(seconds) { progress.show("sampling CPU", fraction: $0) }; progress.clear()

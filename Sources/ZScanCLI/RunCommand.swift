@@ -36,6 +36,8 @@ enum RunCommand {
             Output.err("zscan: \(error.description)\n")
             return 127
         }
+        // What the command started carries this run's cookie: the scan's own job is this run.
+        options.environment[EvaluationContext.runCookie] = runner.runID
         let status = runner.wait()
         let leftovers = runner.settle(seconds: settle)
 

@@ -101,7 +101,8 @@ struct ScanOptions {
     /// evaluated in, which cleanup and `explain` read further.
     func evaluate(tracked: Set<Int32> = [], progress: Progress) throws(CLIError) -> (result: ScanResult, context: EvaluationContext) {
         let pipeline = ScanPipeline(
-            source: LinuxSnapshotSource(procRoot: settings.procRoot, zombieGrace: LinuxSnapshotSource.scanZombieGrace),
+            source: LinuxSnapshotSource(
+                procRoot: settings.procRoot, zombieGrace: LinuxSnapshotSource.scanZombieGrace, ownEnvironment: environment),
             pidfileSource: PidFileReader(procRoot: settings.procRoot),
             wait: { seconds in
                 Clock.sleep(seconds) { progress.show("sampling CPU", fraction: $0) }; progress.clear()

@@ -30,7 +30,7 @@ enum SnapshotCommand {
             throw .usage(UsageError(message: "Unexpected argument '\(extra)'", command: spec))
         }
         let fields = try parseFields(arguments.value("fields") ?? "standard")
-        let source = LinuxSnapshotSource(procRoot: arguments.value("proc-root") ?? "/proc")
+        let source = LinuxSnapshotSource(procRoot: arguments.value("proc-root") ?? "/proc", ownEnvironment: environment)
         let snapshot: Snapshot
         do {
             snapshot = try source.collect(what: fields)

@@ -1,4 +1,5 @@
 import ZScanCore
+import ZScanLinux
 
 /// The top-level command: picks a subcommand, prints help and errors, returns the exit code.
 public enum ZScanCommand {
@@ -47,7 +48,7 @@ public enum ZScanCommand {
 
     /// Runs the command line `arguments` (without the program's name) in this process's environment.
     public static func run(_ arguments: [String]) -> Int32 {
-        run(arguments, environment: Environment.current)
+        run(arguments, environment: ProcessEnvironment.current)
     }
 
     /// Runs the command line with the `ZSCAN_*`, `GITHUB_*`, `COLUMNS` (for `rules` and `ports`)

@@ -22,11 +22,15 @@ public struct LinuxSnapshotSource: SnapshotSource {
     /// `stat`, `status` and `cmdline` of every other process.
     public let onlySocketHolders: Bool
 
+    /// zscan's own environment, whose CI job cookie a process's is compared with (`job`): the
+    /// command's environment, and under `zscan run` its own `ZSCAN_RUN_ID` too.
+    public let ownEnvironment: [String: String]
+
     public static let scanZombieGrace = 0.05
 
     public init(
         procRoot: String = "/proc", passwdPath: String = "/etc/passwd", threads: Int? = nil, useNetlink: Bool? = nil,
-        zombieGrace: Double = 0, onlySocketHolders: Bool = false
+        zombieGrace: Double = 0, onlySocketHolders: Bool = false, ownEnvironment: [String: String] = ProcessEnvironment.current
     ) {
         self.procRoot = procRoot
         self.passwdPath = passwdPath
@@ -34,6 +38,7 @@ public struct LinuxSnapshotSource: SnapshotSource {
         self.useNetlink = useNetlink ?? (procRoot == "/proc")
         self.zombieGrace = zombieGrace
         self.onlySocketHolders = onlySocketHolders
+        self.ownEnvironment = ownEnvironment
     }
 
     public func collect(what requested: FieldSet) throws(ScanError) -> Snapshot {
@@ -105,6 +110,12 @@ public struct LinuxSnapshotSource: SnapshotSource {
         // The snapshot holds the only reference, so linking updates the table in place.
         processes = []
         snapshot.link()
+        if fields.contains(.provenance) {
+            var provenance = ProvenanceReader(procRoot: procRoot, fields: fields, ownEnvironment: ownEnvironment)
+            provenance.read(into: &snapshot, procFD: procFD)
+            snapshot.counters.add(provenance.counters)
+            snapshot.deriveProvenance(pidfiles: [])
+        }
         if let initProcess = snapshot.process(pid: 1) {
             host.initPid = 1
             host.initName = initProcess.name
@@ -122,10 +133,9 @@ public struct LinuxSnapshotSource: SnapshotSource {
         let before = processes.count
         processes.removeAll { process in
             guard process.isZombie else { return false }
-            guard let count = try? file.read("\(process.pid)/stat", relativeTo: procFD),
-                let stat = file.parse(count, { StatParser.parse($0) })
-            else { return true }
-            return stat.state != "Z" || stat.startTicks != process.startTicks
+            guard let (dirfd, stat) = ProcessReader.reopen(process.identity, procFD: procFD, file: file) else { return true }
+            close(dirfd)
+            return stat.state != "Z"
         }
         return before - processes.count
     }

@@ -12,9 +12,11 @@ import ZScanCore
         }
     }
 
-    /// `/proc/PID/status`: the effective uid.
+    /// `/proc/PID/status`: the effective uid and the ignored signals.
     public static func status(_ bytes: [UInt8]) -> Int {
-        bytes.withUnsafeBufferPointer { StatusParser.effectiveUID($0).map(Int.init) ?? -1 }
+        bytes.withUnsafeBufferPointer { buffer in
+            (StatusParser.effectiveUID(buffer).map(Int.init) ?? -1) &+ Int(truncatingIfNeeded: StatusParser.ignoredSignals(buffer) ?? 0)
+        }
     }
 
     /// `/proc/PID/cmdline`.

@@ -124,6 +124,7 @@ final class ProcessReader {
         if let held {
             process.fds = held.count
             process.socketInodes = held.inodes
+            process.pipeInodes = held.pipes
             process.netns = netns
         } else if fields.contains(.fds) && process.kernelThread {
             process.fds = 0
@@ -132,6 +133,7 @@ final class ProcessReader {
             case .listed(let descriptors):
                 process.fds = descriptors.count
                 process.socketInodes = descriptors.inodes
+                process.pipeInodes = descriptors.pipes
                 if fields.readsSockets { process.netns = otherNamespace(of: descriptors, dirfd: dirfd) }
             case .gone:
                 // A zombie's fd directory cannot be opened either; it holds no descriptors.
@@ -153,10 +155,12 @@ final class ProcessReader {
         return process
     }
 
-    /// What `fd/` holds: how many descriptors, and the inodes of the sockets among them.
+    /// What `fd/` holds: how many descriptors, the inodes of the sockets among them, and of the
+    /// pipes when `.provenance` is read.
     struct Descriptors {
         var count: Int
         var inodes: [UInt64]
+        var pipes: [UInt64] = []
     }
 
     enum DescriptorListing {
@@ -167,7 +171,8 @@ final class ProcessReader {
         case unreadable
     }
 
-    /// Counts descriptors and collects socket inodes (`socket:[INODE]` link targets).
+    /// Counts descriptors and collects socket inodes (`socket:[INODE]` link targets), and pipe
+    /// inodes (`pipe:[INODE]`) when `.provenance` is read, from the same readlink of each.
     private func readDescriptors(dirfd: Int32) -> DescriptorListing {
         let fdDir: Int32
         do {
@@ -182,25 +187,26 @@ final class ProcessReader {
         var count = 0
         var linksDenied = false
         var inodes: [UInt64] = []
-        var link = [CChar](repeating: 0, count: 64)
-        let prefix: [UInt8] = Array("socket:[".utf8)
+        var pipes: [UInt64] = []
+        let readsPipes = fields.contains(.provenance)
+        var link = [UInt8](repeating: 0, count: 64)
         do {
             try walker.forEachEntry(fd: fdDir) { name, _ in
                 count += 1
                 if linksDenied { return true }
-                let n = readlinkat(fdDir, name, &link, link.count)
+                let n = link.withUnsafeMutableBufferPointer { buffer in
+                    buffer.withMemoryRebound(to: CChar.self) { readlinkat(fdDir, name, $0.baseAddress!, $0.count) }
+                }
                 // Denied for one descriptor means denied for all: keep counting, stop following.
                 if n < 0 && (errno == EACCES || errno == EPERM) { linksDenied = true }
-                guard n > prefix.count + 1 else { return true }
-                link.withUnsafeBufferPointer { target in
-                    for i in 0..<prefix.count where UInt8(bitPattern: target[i]) != prefix[i] { return }
-                    var inode: UInt64 = 0
-                    for i in prefix.count..<(n - 1) {
-                        let digit = UInt8(bitPattern: target[i])
-                        guard digit >= 0x30 && digit <= 0x39 else { return }
-                        inode = inode * 10 + UInt64(digit - 0x30)
+                guard n > 0 else { return true }
+                link.withUnsafeBufferPointer { buffer in
+                    let target = UnsafeBufferPointer(rebasing: buffer[0..<n])
+                    if let inode = LinkTarget.inode(target, prefix: LinkTarget.socket) {
+                        inodes.append(inode)
+                    } else if readsPipes, let inode = LinkTarget.inode(target, prefix: LinkTarget.pipe) {
+                        pipes.append(inode)
                     }
-                    inodes.append(inode)
                 }
                 return true
             }
@@ -216,7 +222,7 @@ final class ProcessReader {
             counters.denied += 1
             counters.fdsUnreadable += 1
         }
-        return .listed(Descriptors(count: count, inodes: inodes))
+        return .listed(Descriptors(count: count, inodes: inodes, pipes: pipes))
     }
 
     /// The network namespace of a process holding a socket outside zscan's own namespace's table
@@ -227,6 +233,36 @@ final class ProcessReader {
             let n = try? file.readLink("ns/net", relativeTo: dirfd)
         else { return nil }
         return NamespaceLink.inode(file.buffer, count: n)
+    }
+}
+
+extension ProcessReader {
+    /// Opens `/proc/PID` again for a process read earlier, with its `stat` as it is now; nil when
+    /// it has exited or its pid names another process since (another start time). As in
+    /// `read(pid:procFD:)`, every later read through the descriptor describes that same process
+    /// or fails: a pid reused meanwhile is never taken for it.
+    static func reopen(_ identity: ProcessIdentity, procFD: Int32, file: ProcFile) -> (fd: Int32, stat: StatFields)? {
+        guard let dirfd = try? ProcFile.openDirectory(String(identity.pid), relativeTo: procFD) else { return nil }
+        guard let count = try? file.read("stat", relativeTo: dirfd), let stat = file.parse(count, { StatParser.parse($0) }),
+            stat.startTicks == identity.startTicks
+        else {
+            close(dirfd)
+            return nil
+        }
+        return (dirfd, stat)
+    }
+}
+
+/// Descriptor link targets that name an anonymous inode: `socket:[123]`, `pipe:[456]`.
+enum LinkTarget {
+    static let socket: [UInt8] = Array("socket:[".utf8)
+    static let pipe: [UInt8] = Array("pipe:[".utf8)
+
+    /// The inode in `PREFIX` + digits + `]`, or nil when the target is anything else.
+    static func inode(_ target: UnsafeBufferPointer<UInt8>, prefix: [UInt8]) -> UInt64? {
+        guard target.count > prefix.count + 1, target[target.count - 1] == UInt8(ascii: "]") else { return nil }
+        for i in 0..<prefix.count where target[i] != prefix[i] { return nil }
+        return Decimal.parse(UnsafeBufferPointer(rebasing: target[prefix.count..<(target.count - 1)]))
     }
 }
 
@@ -253,20 +289,38 @@ enum CgroupParser {
     }
 }
 
-/// `/proc/PID/environ`: NUL-separated `KEY=VALUE` entries (the first `=` splits).
+/// `/proc/PID/environ`: NUL-separated `KEY=VALUE` entries (the first `=` splits; a repeated key
+/// counts by its last entry).
 enum EnvironParser {
     static func parse(_ bytes: UnsafeBufferPointer<UInt8>) -> [String: String] {
         var env: [String: String] = [:]
+        forEachEntry(bytes) { key, value in
+            env[String(decoding: key, as: UTF8.self)] = String(decoding: value, as: UTF8.self)
+        }
+        return env
+    }
+
+    /// Only the variables `names` (UTF-8): nothing else of the environment becomes a string.
+    static func parse(_ bytes: UnsafeBufferPointer<UInt8>, keeping names: [[UInt8]]) -> [String: String] {
+        var env: [String: String] = [:]
+        forEachEntry(bytes) { key, value in
+            guard let name = names.first(where: { $0.elementsEqual(key) }) else { return }
+            env[String(decoding: name, as: UTF8.self)] = String(decoding: value, as: UTF8.self)
+        }
+        return env
+    }
+
+    private static func forEachEntry(
+        _ bytes: UnsafeBufferPointer<UInt8>, _ body: (UnsafeBufferPointer<UInt8>, UnsafeBufferPointer<UInt8>) -> Void
+    ) {
         var start = 0
         for i in 0...bytes.count where i == bytes.count || bytes[i] == 0 {
             defer { start = i + 1 }
             guard i > start else { continue }
             let entry = UnsafeBufferPointer(rebasing: bytes[start..<i])
             guard let eq = entry.firstIndex(of: UInt8(ascii: "=")), eq > entry.startIndex else { continue }
-            let key = String(decoding: UnsafeBufferPointer(rebasing: entry[entry.startIndex..<eq]), as: UTF8.self)
-            env[key] = String(decoding: UnsafeBufferPointer(rebasing: entry[(eq + 1)...]), as: UTF8.self)
+            body(UnsafeBufferPointer(rebasing: entry[entry.startIndex..<eq]), UnsafeBufferPointer(rebasing: entry[(eq + 1)...]))
         }
-        return env
     }
 }
 

@@ -1,25 +1,41 @@
-/// Fields from `/proc/PID/status` that `stat` lacks: the effective uid (`Uid:` real, effective, saved, fs).
+/// Fields from `/proc/PID/status` that `stat` lacks: the effective uid (`Uid:` real, effective,
+/// saved, fs) and the ignored signals (`SigIgn:`, a hex mask where bit N-1 is signal N).
 enum StatusParser {
     static func effectiveUID(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt32? {
-        let key: [UInt8] = Array("Uid:".utf8)
+        guard let line = value(of: "Uid:", in: bytes) else { return nil }
+        var numbers: [UInt64] = []
+        var i = line.startIndex
+        while i < line.endIndex && numbers.count < 2 {
+            while i < line.endIndex && isBlank(bytes[i]) { i += 1 }
+            let start = i
+            while i < line.endIndex && !isBlank(bytes[i]) { i += 1 }
+            guard let n = Decimal.parse(UnsafeBufferPointer(rebasing: bytes[start..<i])) else { return nil }
+            numbers.append(n)
+        }
+        return numbers.count == 2 ? UInt32(truncatingIfNeeded: numbers[1]) : nil
+    }
+
+    /// The mask of ignored signals (`SigIgn:`, 16 hex digits: bit 0 is SIGHUP), or nil.
+    static func ignoredSignals(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt64? {
+        guard var line = value(of: "SigIgn:", in: bytes) else { return nil }
+        while !line.isEmpty && isBlank(bytes[line.startIndex]) { line = (line.startIndex + 1)..<line.endIndex }
+        return Hex.parse(UnsafeBufferPointer(rebasing: bytes[line]))
+    }
+
+    /// What follows `key` on the line that starts with it.
+    private static func value(of key: StaticString, in bytes: UnsafeBufferPointer<UInt8>) -> Range<Int>? {
+        let key = UnsafeBufferPointer(start: key.utf8Start, count: key.utf8CodeUnitCount)
         var lineStart = 0
         while lineStart < bytes.count {
             var lineEnd = lineStart
             while lineEnd < bytes.count && bytes[lineEnd] != 0x0A { lineEnd += 1 }
             if lineEnd - lineStart > key.count && bytes[lineStart..<(lineStart + key.count)].elementsEqual(key) {
-                var numbers: [UInt64] = []
-                var i = lineStart + key.count
-                while i < lineEnd && numbers.count < 2 {
-                    while i < lineEnd && (bytes[i] == 0x09 || bytes[i] == 0x20) { i += 1 }
-                    let start = i
-                    while i < lineEnd && bytes[i] != 0x09 && bytes[i] != 0x20 { i += 1 }
-                    guard let n = Decimal.parse(UnsafeBufferPointer(rebasing: bytes[start..<i])) else { return nil }
-                    numbers.append(n)
-                }
-                return numbers.count == 2 ? UInt32(truncatingIfNeeded: numbers[1]) : nil
+                return (lineStart + key.count)..<lineEnd
             }
             lineStart = lineEnd + 1
         }
         return nil
     }
+
+    private static func isBlank(_ byte: UInt8) -> Bool { byte == 0x09 || byte == 0x20 }
 }

@@ -70,7 +70,10 @@ final class ParserTests: XCTestCase {
     func testParsersNeverCrashOnRandomBytes() {
         var generator = SystemRandomNumberGenerator()
         let alphabet: [UInt8] = Array("0123456789 ()SZ:\n\0-abcdefABCDEF[]=socket".utf8) + [0xFF, 0xC2, 0x9B, 0x1B]
-        let seeds = [Self.statLine(comm: "x"), "Uid:\t0\t0\t0\t0\n", "0: 0100007F:1F41 00000000:0000 0A 0 0 0 0 0 123"]
+        let seeds = [
+            Self.statLine(comm: "x"), "Uid:\t0\t0\t0\t0\nSigIgn:\t0000000000000001\n", "0: 0100007F:1F41 00000000:0000 0A 0 0 0 0 0 123",
+            "pipe:[123]",
+        ]
         for round in 0..<3000 {
             var input: [UInt8]
             if round % 2 == 0 {
@@ -84,6 +87,9 @@ final class ParserTests: XCTestCase {
             input.withUnsafeBufferPointer { buffer in
                 _ = StatParser.parse(buffer)
                 _ = StatusParser.effectiveUID(buffer)
+                _ = StatusParser.ignoredSignals(buffer)
+                _ = LinkTarget.inode(buffer, prefix: LinkTarget.pipe)
+                _ = EnvironParser.parse(buffer, keeping: [Array("a".utf8)])
                 XCTAssertEqual(CmdlineParser.commandLine(buffer), CmdlineParser.parse(buffer).cmdline, "\(input)")
                 _ = NetTableParser.parse(buffer, proto: .tcp6, netns: nil)
                 _ = NetTableParser.parseLine(buffer, proto: .udp, netns: nil)
@@ -202,9 +208,35 @@ final class ParserTests: XCTestCase {
         XCTAssertEqual(NetTableParser.stateName(99, proto: .tcp), "UNKNOWN")
     }
 
+    func testStatusIgnoredSignals() {
+        func mask(_ text: String) -> UInt64? { bytes(Array(text.utf8)) { StatusParser.ignoredSignals($0) } }
+        let status = "Name:\tsleep\nSigPnd:\t0000000000000000\nSigBlk:\t0000000000000000\nSigIgn:\t0000000000000001\nSigCgt:\t0000000000000000\n"
+        XCTAssertEqual(mask(status), 1, "nohup: SIGHUP (1) is bit 0")
+        XCTAssertEqual(mask("SigIgn:\t0000000000384004\n"), 0x384004)
+        XCTAssertEqual(mask("SigIgn:\tFFFFFFFFFFFFFFFF"), UInt64.max)
+        XCTAssertNil(mask("SigIgnX:\t1\n"))
+        XCTAssertNil(mask("SigIgn:\t\n"))
+        XCTAssertNil(mask("SigIgn:\t12345678901234567\n"), "more than 64 bits")
+        XCTAssertNil(mask("Name:\tx\n"))
+    }
+
+    func testDescriptorLinkTargets() {
+        func inode(_ text: String, _ prefix: [UInt8]) -> UInt64? { bytes(Array(text.utf8)) { LinkTarget.inode($0, prefix: prefix) } }
+        XCTAssertEqual(inode("pipe:[2479510]", LinkTarget.pipe), 2_479_510)
+        XCTAssertEqual(inode("socket:[9]", LinkTarget.socket), 9)
+        XCTAssertNil(inode("socket:[9]", LinkTarget.pipe))
+        XCTAssertNil(inode("pipe:[]", LinkTarget.pipe))
+        XCTAssertNil(inode("pipe:[12", LinkTarget.pipe))
+        XCTAssertNil(inode("pipe:[1x]", LinkTarget.pipe))
+        XCTAssertNil(inode("/tmp/pipe:[1]", LinkTarget.pipe))
+    }
+
     func testEnvironCgroupAndNamespaceLinks() {
-        let env = bytes(Array("PATH=/bin\0ZSCAN_RUN_ID=abc=def\0=bad\0EMPTY=\0".utf8)) { EnvironParser.parse($0) }
-        XCTAssertEqual(env, ["PATH": "/bin", "ZSCAN_RUN_ID": "abc=def", "EMPTY": ""])
+        let raw = Array("PATH=/bin\0ZSCAN_RUN_ID=abc=def\0=bad\0EMPTY=\0CI_JOB_ID=1\0CI_JOB_ID=2\0".utf8)
+        let env = bytes(raw) { EnvironParser.parse($0) }
+        XCTAssertEqual(env, ["PATH": "/bin", "ZSCAN_RUN_ID": "abc=def", "EMPTY": "", "CI_JOB_ID": "2"])
+        let kept = bytes(raw) { EnvironParser.parse($0, keeping: [Array("ZSCAN_RUN_ID".utf8), Array("CI_JOB_ID".utf8), Array("PAT".utf8)]) }
+        XCTAssertEqual(kept, ["ZSCAN_RUN_ID": "abc=def", "CI_JOB_ID": "2"], "only the named variables, the last of a repeated one")
         func cgroup(_ text: String) -> String? { bytes(Array(text.utf8)) { CgroupParser.path($0) } }
         XCTAssertEqual(cgroup("0::/user.slice/session-2.scope\n"), "/user.slice/session-2.scope")
         XCTAssertEqual(cgroup("12:pids:/docker/abc\n1:name=systemd:/docker/abc\n0::/\n"), "/")

@@ -50,7 +50,7 @@ final class RealProcessTests: XCTestCase {
         XCTAssertTrue(s.process(pid: orphan.ppid)!.children.contains(pid))
     }
 
-    func testAdoptedProcessWithLiveSessionIsNotAnOrphan() throws {
+    func testAdoptedProcessWithLiveSessionIsAnOrphan() throws {
         let fixture = try FixtureProcess(["orphan", "--keep-session"])
         defer { fixture.stop() }
         let pid = try XCTUnwrap(fixture.int("orphan"))
@@ -60,7 +60,9 @@ final class RealProcessTests: XCTestCase {
         XCTAssertNotNil(s.process(pid: leader))
         XCTAssertEqual(process.adopted, true)
         XCTAssertEqual(process.sessionAlive, true)
-        XCTAssertFalse(process.orphaned)
+        XCTAssertEqual(process.ignoresSighup, false)
+        XCTAssertEqual(process.detached, false)
+        XCTAssertTrue(process.orphaned, "adopted whether or not its session leader lives")
     }
 
     func testAttachedProcessIsNeitherReparentedNorOrphaned() throws {

@@ -60,8 +60,9 @@ public enum JobCookie {
         Marker(system: "zscan run", variable: EvaluationContext.runCookie, shape: .any),
     ]
 
-    /// The variables zscan looks for; only these are kept from an environment it reads.
-    public static var variables: [String] { markers.map(\.variable) }
+    /// The variables zscan looks for (and Jenkins' `BUILD_NUMBER`, which `BUILD_ID` is compared
+    /// with); only these are kept from an environment it reads.
+    public static var variables: [String] { markers.map(\.variable) + ["BUILD_NUMBER"] }
 
     public struct Verdict: Sendable, Equatable {
         /// `same`, `other` or `none`.

@@ -1,8 +1,9 @@
 import Glibc
 
-/// The process environment, read once.
-enum Environment {
-    static var current: [String: String] {
+/// This process's environment, read when asked for (the CLI's commands take it as a parameter so
+/// tests can give their own).
+public enum ProcessEnvironment {
+    public static var current: [String: String] {
         var out: [String: String] = [:]
         var pointer = environ
         while let entry = pointer.pointee {

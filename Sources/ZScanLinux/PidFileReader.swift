@@ -54,8 +54,9 @@ public struct PidFileReader: Sendable {
         var seen = Set<[CChar]>()
         for pattern in globs {
             do {
-                for match in try Glob.expand(pattern) where seen.insert(match.bytes).inserted {
-                    places.append((PidFilePlace(match.bytes.dropLast().map { UInt8(bitPattern: $0) }), false))
+                for match in try Glob.expand(pattern) {
+                    let place = PidFilePlace(match.bytes.dropLast().map { UInt8(bitPattern: $0) })
+                    if seen.insert(place.directory + place.name).inserted { places.append((place, false)) }
                 }
             } catch {
                 problems.append("cannot expand \(pattern): \(error)")

@@ -63,6 +63,55 @@ final class PidFileLocationTests: XCTestCase {
         XCTAssertEqual(status, 1)
     }
 
+    func testProjectLocationsAreSearchedInAPrivatePidNamespace() throws {
+        // There the machine's /run is left out (its pids are not this namespace's), but the
+        // project's own PID files still count: this process's pid means nothing inside.
+        guard CleanupSandbox.isolated else { throw XCTSkip("unshare --pid does not work here") }
+        try write(".run/\(marker).pid", "\(getpid())\n")
+        let result = try runCapturing(
+            "/usr/bin/unshare",
+            [
+                "--pid", "--fork", "--mount-proc", "/bin/sh", "-c", "cd \"$1\" && shift && exec \"$@\"", "sh", project.path,
+                Products.path("zscan"), "--format", "json", "--pattern", marker, "--only", "stale_pidfile",
+            ])
+        let json = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any] ?? [:]
+        XCTAssertEqual(paths(json), [".run/\(marker).pid"], result.stderr)
+        XCTAssertEqual(result.status, 1)
+    }
+
+    func testMachineLocationsAreLeftOutInAPrivatePidNamespace() throws {
+        // A tmpfs on /run in the namespace's own mount namespace (its mounts are private), made
+        // by the mount(2) call alone: mount(8) would first write its bookkeeping into the
+        // machine's /run. A stale-looking file there is not searched by default, and is when
+        // the config names /run.
+        guard CleanupSandbox.isolated, FileManager.default.isExecutableFile(atPath: "/usr/bin/python3") else {
+            throw XCTSkip("needs unshare --pid and python3")
+        }
+        let machineRun = try FileManager.default.contentsOfDirectory(atPath: "/run").sorted()
+        try write("run.json5", #"{ pidfile_locations: ["/run/*.pid"] }"#)
+        let mount = #"import ctypes, sys; sys.exit(0 if ctypes.CDLL(None).mount(b"zscan-test", b"/run", b"tmpfs", 0, None) == 0 else 77)"#
+        let script = """
+            /usr/bin/python3 -c '\(mount)' || exit 77
+            echo 999999 > /run/\(marker).pid
+            cd "$1" && shift
+            "$@" > default.json
+            "$@" --config run.json5 > configured.json
+            """
+        let result = try runCapturing(
+            "/usr/bin/unshare",
+            [
+                "--pid", "--fork", "--mount-proc", "--propagation", "private", "/bin/sh", "-c", script, "sh", project.path,
+                Products.path("zscan"), "--format", "json", "--pattern", marker, "--only", "stale_pidfile",
+            ])
+        if result.status == 77 { throw XCTSkip("cannot mount a tmpfs in the namespace: \(result.stderr)") }
+        func report(_ name: String) throws -> [String: Any] {
+            try JSONSerialization.jsonObject(with: Data(contentsOf: project.appendingPathComponent(name))) as? [String: Any] ?? [:]
+        }
+        XCTAssertEqual(paths(try report("default.json")), [], result.stderr)
+        XCTAssertEqual(paths(try report("configured.json")), ["/run/\(marker).pid"], result.stderr)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: "/run").sorted(), machineRun, "the machine's /run changed")
+    }
+
     func testConfigReplacesTheLocations() throws {
         try write(".run/\(marker).pid", "\(try deadPid())\n")
         try write("elsewhere/\(marker).pid", "\(try deadPid())\n")

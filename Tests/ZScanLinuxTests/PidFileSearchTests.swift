@@ -116,6 +116,14 @@ final class PidFileSearchTests: XCTestCase {
         XCTAssertEqual(search.found.count, 10)
     }
 
+    func testFileNamedByAGlobAndFoundInALocationIsReadOnce() throws {
+        try tree.write(".run/a.pid", "1\n")
+        let (records, problems) = tree.reader.read(
+            globs: [tree.path(".run/a.pid")], locations: [".run/*.pid", tree.path(".run") + "/*.pid"], snapshot: PidFileTree.snapshot())
+        XCTAssertEqual(problems, [])
+        XCTAssertEqual(records.count, 1)
+    }
+
     func testExplicitGlobsAreNotBudgeted() throws {
         for i in 0..<30 { try tree.write("many/p\(i).pid", "\(i + 1)\n") }
         let reader = PidFileReader(workingDirectory: tree.root, searchBudget: 5)

@@ -10,12 +10,15 @@ import ZScanCore
 ///       thresholds: { orphan_min_age: "2m", zombie_parent_min_zombies: 5 },
 ///       allow: ["cmdline contains 'bazel'"],  // never reported nor touched
 ///       protect: ["name == 'postgres'"],      // never cleaned up
-///       pidfiles: ["/run/*.pid"],
+///       pidfiles: ["/srv/app/*.pid"],        // PID files to check besides pidfile_locations
+///       pidfile_locations: ["/run/*.pid"],  // replaces where PID files are looked for ([] for nowhere)
 ///       sample: "2s",
 ///       silence: ["unused_macro"],            // warnings not to print, by code
 ///     }
 struct ConfigFile {
-    static let keys = ["fail_on", "only", "skip", "rules", "lists", "thresholds", "allow", "protect", "pidfiles", "sample", "silence"]
+    static let keys = [
+        "fail_on", "only", "skip", "rules", "lists", "thresholds", "allow", "protect", "pidfiles", "pidfile_locations", "sample", "silence",
+    ]
 
     var path: String
     var bytes: [UInt8]
@@ -28,6 +31,8 @@ struct ConfigFile {
     var allow: [JSON5Node] = []
     var protect: [JSON5Node] = []
     var pidfiles: [String] = []
+    /// Replaces `PidFileLocations.defaults` when present.
+    var pidfileLocations: [String]?
     var sample: String?
     /// Warnings not to print (rule-file warnings such as `unused_macro`).
     var silence: Set<DiagnosticCode> = []
@@ -68,6 +73,7 @@ private struct ConfigReader {
         case "skip": config.skip = selector(node, key)
         case "rules": config.rulePaths = (strings(node, key) ?? []).map { $0.hasPrefix("/") ? $0 : "\(directory)/\($0)" }
         case "pidfiles": config.pidfiles = strings(node, key) ?? []
+        case "pidfile_locations": config.pidfileLocations = strings(node, key) ?? []
         case "sample":
             guard let text = node.stringValue else { return problem(node.location, "'sample' must be a duration such as \"2s\"") }
             config.sample = text

@@ -34,7 +34,7 @@ struct ScanOptions {
         OptionSpec(long: "pattern", value: "<regex>", help: "Only findings about processes whose command line matches (and PID files whose path does)."),
         OptionSpec(long: "port", value: "<port>", help: "Only findings about these ports.", repeatable: true),
         OptionSpec(long: "where", value: "<expr>", help: "Only findings about processes for which this condition holds."),
-        OptionSpec(long: "pidfiles", value: "<glob>", help: "PID files to check for staleness.", repeatable: true),
+        OptionSpec(long: "pidfiles", value: "<glob>", help: "More PID files to check, besides /run, $XDG_RUNTIME_DIR, tmp/pids and .run.", repeatable: true),
         OptionSpec(long: "sample", value: "<duration>", help: "CPU sampling window, taken only when a rule needs it.", defaultText: "1s"),
         OptionSpec(long: "baseline", value: "<file>", help: "A snapshot from earlier: processes not in it are new."),
     ]
@@ -71,7 +71,8 @@ struct ScanOptions {
             }
         }
         let settings = try ScanSettings.resolve(
-            arguments, environment: environment, config: config, ruleSet: ruleSet, spec: spec, defaultSample: defaultSample)
+            arguments, environment: environment, config: config, ruleSet: ruleSet, spec: spec, defaultSample: defaultSample,
+            pidfileDefaults: PidFileLocations.defaultsHere())
         let from = try settings.fromPath.map { path throws(CLIError) in (try ScanCommand.loadSnapshot(path), path) }
         let baseline = try settings.baselinePath.map { path throws(CLIError) in (try ScanCommand.loadSnapshot(path), path) }
         return ScanOptions(
@@ -112,6 +113,7 @@ struct ScanOptions {
             return try pipeline.runKeepingContext(
                 ScanPipeline.Request(
                     scanner: scanner, failOn: settings.failOn, sampleSeconds: settings.sample, pidfileGlobs: settings.pidfileGlobs,
+                    pidfileLocations: settings.pidfileLocations,
                     from: from, baseline: baseline, trackedPids: tracked, filters: settings.filters))
         } catch {
             throw .failure(error.description)

@@ -1,4 +1,5 @@
 import ZScanCore
+import ZScanLinux
 
 /// What `zscan scan` and `zscan run` were asked to do: flags beat `ZSCAN_*` variables, which beat
 /// the config file, which beats the defaults; every value checked (selectors against the rule set).
@@ -17,6 +18,10 @@ struct ScanSettings {
     var allow: [CompiledCondition]
     var protect: [CompiledCondition]
     var pidfileGlobs: [String]
+    /// Where PID files are searched for besides `pidfileGlobs`: the config's `pidfile_locations` or
+    /// the defaults, with `$XDG_RUNTIME_DIR` from the environment; none when the scan is not of this
+    /// machine now (`--from`, `--proc-root`), whose files would be judged against other processes.
+    var pidfileLocations: [String]
     var cleanup: Bool
     var dryRun: Bool
     var grace: Double
@@ -37,12 +42,13 @@ struct ScanSettings {
         arguments.value("config") ?? environment["ZSCAN_CONFIG"]
     }
 
-    /// `defaultSample` is the CPU sampling window when neither flag, variable nor config names one.
+    /// `defaultSample` is the CPU sampling window when neither flag, variable nor config names one;
+    /// `pidfileDefaults` are where PID files are searched for when the config does not say.
     /// The checks run in a fixed order (selectors, format, reports, sample, ports, pattern, where,
     /// the config's conditions, grace, --from): with several mistakes, the first is the one told.
     static func resolve(
         _ arguments: ParsedArguments, environment: [String: String], config: ConfigFile?, ruleSet: RuleSet,
-        spec: CommandSpec, defaultSample: Double = 1
+        spec: CommandSpec, defaultSample: Double = 1, pidfileDefaults: [String] = PidFileLocations.defaults
     ) throws(CLIError) -> ScanSettings {
         func usage(_ message: String) -> CLIError { .usage(UsageError(message: message, command: spec)) }
         let summaries = ruleSet.rules.map(\.summary)
@@ -104,6 +110,8 @@ struct ScanSettings {
             only: only, skip: skip, failOn: failOn, format: format, reports: reports, sample: sample, ports: ports,
             pattern: pattern, whereCondition: whereCondition, allow: allow, protect: protect,
             pidfileGlobs: arguments.all("pidfiles") + (environment["ZSCAN_PIDFILES"].map { [$0] } ?? []) + (config?.pidfiles ?? []),
+            pidfileLocations: arguments.value("from") == nil && arguments.value("proc-root") == nil
+                ? PidFileLocations.resolve(config?.pidfileLocations ?? pidfileDefaults, environment: environment) : [],
             cleanup: cleanup, dryRun: arguments.has("dry-run") || !arguments.has("cleanup"), grace: grace,
             fromPath: arguments.value("from"), baselinePath: arguments.value("baseline"), allUsers: arguments.has("all-users"),
             verbose: arguments.has("verbose"), quiet: arguments.has("quiet"), procRoot: arguments.value("proc-root") ?? "/proc",

@@ -37,12 +37,17 @@ enum Glob {
     /// themselves; any other pattern (`~user/…` included) unchanged.
     static func expandingHome(_ pattern: String) -> String {
         guard pattern == "~" || pattern.hasPrefix("~/"), let home = getenv("HOME") else { return pattern }
+        return escaped(String(cString: home)) + pattern.dropFirst()
+    }
+
+    /// `text` with its glob characters escaped, so that as part of a pattern it matches itself.
+    static func escaped(_ text: String) -> String {
         var escaped = ""
-        for character in String(cString: home) {
+        for character in text {
             if "*?[]\\".contains(character) { escaped.append("\\") }
             escaped.append(character)
         }
-        return escaped + pattern.dropFirst()
+        return escaped
     }
 }
 

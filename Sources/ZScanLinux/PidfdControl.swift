@@ -121,19 +121,7 @@ public struct PidfdControl: ProcessControl {
         return now.state
     }
 
-    public func removeFile(_ path: String, ifPid pid: Int32?) -> FileRemoval {
-        let file = ProcFile(capacity: 4096)
-        let n: Int
-        do { n = try file.read(path) } catch {
-            return error == .gone ? .gone : .failed("cannot read \(path)")
-        }
-        let text = file.string(min(n, 4096))
-        let firstLine = text.split(separator: "\n", omittingEmptySubsequences: false).first.map(String.init) ?? ""
-        let now = Int32(firstLine.filter { !$0.isWhitespace })
-        guard now == pid else { return .changed }
-        if unlink(path) != 0 {
-            return errno == ENOENT ? .gone : .failed("cannot delete \(path): \(String(cString: strerror(errno)))")
-        }
-        return .removed
+    public func removeFile(_ file: PidFileRecord) -> FileRemoval {
+        PidFileReader.remove(file)
     }
 }

@@ -283,7 +283,7 @@ final class CleanupCommandTests: XCTestCase {
     }
 
     /// A stale PID file is deleted; one naming a live process of its own is a healthy file and stays.
-    /// Only the scenario's directory is globbed, so nothing else can be a target.
+    /// Only the scenario's files match the marker, so no PID file where PID files live can be a target.
     func testStalePidFileIsRemovedAndALiveOneKept() throws {
         let fixture = try FixtureProcess(["sleep"])
         defer { fixture.stop() }
@@ -298,7 +298,8 @@ final class CleanupCommandTests: XCTestCase {
         let result = try runCapturing(
             Products.path("zscan"),
             [
-                "--only", "stale_pidfile", "--pidfiles", sandbox.directory.path + "/*.pid", "--cleanup", "--format", "json",
+                "--only", "stale_pidfile", "--pidfiles", sandbox.directory.path + "/*.pid", "--pattern", sandbox.marker, "--cleanup",
+                "--format", "json",
             ])
         let report = CleanupReport(json: try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any] ?? [:])
         XCTAssertEqual(report.actions.map(\.path), [stale])

@@ -29,7 +29,8 @@ struct CleanupSandbox {
 
     init() throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent(marker)
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        // Not writable by others whatever the umask: zscan refuses PID files in such a directory.
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
         let config = #"{ thresholds: { orphan_min_age: "0s" } }"#
         try config.write(to: directory.appendingPathComponent("config.json5"), atomically: true, encoding: .utf8)
     }

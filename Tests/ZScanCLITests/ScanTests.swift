@@ -100,7 +100,7 @@ final class ScanTests: XCTestCase {
 
     func testStalePidFilesDeadAndReused() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("zscan-pidfiles-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
         defer { try? FileManager.default.removeItem(at: dir) }
         let live = try FixtureProcess(["sleep"])
         defer { live.stop() }
@@ -163,7 +163,15 @@ final class ScanTests: XCTestCase {
                 guard let pid = process?["pid"] as? Int, let stat = try state(pid), !stat.hasPrefix("Z") else { return false }
                 let ppid = try runCapturing("/bin/sh", ["-c", "ps -o ppid= -p \(pid)"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
                 return Int(ppid) == process?["ppid"] as? Int
-            default: return false  // no other error rule can fire without --pidfiles or --baseline
+            case "stale_pidfile":
+                // A PID file where PID files live: its pid is not running, or it started after the file was written.
+                guard let file = finding["pidfile"] as? [String: Any], let pid = file["pid"] as? Int, let age = file["age"] as? Double else {
+                    return false
+                }
+                guard try state(pid) != nil else { return true }
+                let elapsed = try runCapturing("/bin/sh", ["-c", "ps -o etimes= -p \(pid)"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+                return Double(elapsed).map { $0 + 1 < age } ?? true
+            default: return false  // no other error rule can fire without --baseline
             }
         }
         var unconfirmed: [String] = []

@@ -139,6 +139,26 @@ final class ScanSettingsTests: XCTestCase {
         XCTAssertEqual(try settings([]).pidfileGlobs, [])
     }
 
+    /// PID files are looked for where they live unless the config says where (`[]`: nowhere), and
+    /// only when the scan is of this machine now; `--pidfiles` adds to them.
+    func testPidfileLocationsDefaultReplacedByConfig() throws {
+        let runtime = ["XDG_RUNTIME_DIR": "/run/user/1000"]
+        XCTAssertEqual(
+            try settings([], environment: runtime).pidfileLocations,
+            [
+                "/run/*.pid", "/run/*/*.pid", "/var/run/*.pid", "/var/run/*/*.pid", "/run/user/1000/*.pid", "/run/user/1000/*/*.pid",
+                "tmp/pids/*.pid", ".run/*.pid",
+            ])
+        XCTAssertEqual(try settings([]).pidfileLocations.count, 6, "no runtime directory, nothing searched there")
+        let configured = try settings(
+            ["--pidfiles", "/a/*.pid"], environment: runtime, config: #"{ pidfile_locations: ["$XDG_RUNTIME_DIR/app/*.pid", "/srv/*.pid"] }"#)
+        XCTAssertEqual(configured.pidfileLocations, ["/run/user/1000/app/*.pid", "/srv/*.pid"])
+        XCTAssertEqual(configured.pidfileGlobs, ["/a/*.pid"])
+        XCTAssertEqual(try settings([], config: "{ pidfile_locations: [] }").pidfileLocations, [])
+        XCTAssertEqual(try settings(["--proc-root", "/tmp/proc"]).pidfileLocations, [], "another machine's processes")
+        XCTAssertEqual(error([], config: "{ pidfile_locations: \"/run/*.pid\" }").contains("'pidfile_locations' must be a list of strings"), true)
+    }
+
     func testConfigPathFlagBeatsEnvironment() throws {
         func path(_ arguments: [String], _ environment: [String: String]) throws -> String? {
             ScanSettings.configPath(try ParsedArguments(arguments, spec: ScanCommand.spec), environment: environment)

@@ -423,11 +423,20 @@ final class CleanupTests: XCTestCase {
 
     func testPidFileIsRemovedOnlyIfUnchanged() {
         let machine = Machine()
-        machine.fake.fileResults = ["/run/a.pid": .removed, "/run/b.pid": .changed, "/run/d.pid": .failed("cannot delete /run/d.pid")]
-        let actions = machine.run(["/run/a.pid", "/run/b.pid", "/run/c.pid", "/run/d.pid"].map { machine.pidfileFinding($0) })
-        XCTAssertEqual(actions.map(\.outcome), [.removed, .survived, .alreadyGone, .denied])
-        XCTAssertEqual(actions.map(\.reason), [nil, "the file changed since the scan: left alone", "the file is gone", "cannot delete /run/d.pid"])
-        XCTAssertEqual(actions.map(\.path), ["/run/a.pid", "/run/b.pid", "/run/c.pid", "/run/d.pid"])
+        machine.fake.fileResults = [
+            "/run/a.pid": .removed, "/run/b.pid": .changed, "/run/d.pid": .failed("cannot delete /run/d.pid"),
+            "/run/e.pid": .fileReplaced, "/run/f.pid": .directoryReplaced,
+        ]
+        let paths = ["/run/a.pid", "/run/b.pid", "/run/c.pid", "/run/d.pid", "/run/e.pid", "/run/f.pid"]
+        let actions = machine.run(paths.map { machine.pidfileFinding($0) })
+        XCTAssertEqual(actions.map(\.outcome), [.removed, .survived, .alreadyGone, .denied, .survived, .survived])
+        XCTAssertEqual(
+            actions.map(\.reason),
+            [
+                nil, "the file changed since the scan: left alone", "the file is gone", "cannot delete /run/d.pid",
+                "another file took its name since the scan: left alone", "its directory was replaced since the scan: left alone",
+            ])
+        XCTAssertEqual(actions.map(\.path), paths)
         XCTAssertEqual(actions[0].steps, ["deleted"])
         XCTAssertEqual(machine.fake.signals, [])
     }

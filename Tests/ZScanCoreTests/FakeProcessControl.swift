@@ -167,9 +167,9 @@ final class FakeProcessControl: ProcessControl, @unchecked Sendable {
         return state(ofQuietly: identity)
     }
 
-    func removeFile(_ path: String, ifPid pid: Int32?) -> FileRemoval {
-        calls.append(.removeFile(path))
-        return fileResults[path] ?? .gone
+    func removeFile(_ file: PidFileRecord) -> FileRemoval {
+        calls.append(.removeFile(file.path))
+        return fileResults[file.path] ?? .gone
     }
 
     // MARK: - The simulated kernel

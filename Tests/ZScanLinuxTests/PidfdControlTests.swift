@@ -49,17 +49,24 @@ final class PidfdControlTests: XCTestCase {
 
     func testPidFileIsRemovedOnlyWhileItHoldsTheSamePid() throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("zscan-pidfd-\(UUID().uuidString.prefix(8))")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
         defer { try? FileManager.default.removeItem(at: directory) }
         let unchanged = directory.appendingPathComponent("a.pid").path
         let changed = directory.appendingPathComponent("b.pid").path
         try "4242\n".write(toFile: unchanged, atomically: true, encoding: .utf8)
-        try "4343\n".write(toFile: changed, atomically: true, encoding: .utf8)
+        try "4242\n".write(toFile: changed, atomically: true, encoding: .utf8)
+        let read = PidFileReader().read(globs: [directory.path + "/*.pid"], snapshot: Snapshot(host: HostInfo(), processes: []))
+        XCTAssertEqual(read.problems, [])
+        let files = Dictionary(uniqueKeysWithValues: read.pidfiles.map { ($0.path, $0) })
+        // Rewritten in place (the same file): it names another pid now.
+        let handle = try XCTUnwrap(FileHandle(forWritingAtPath: changed))
+        try handle.write(contentsOf: Data("4343\n".utf8))
+        try handle.close()
 
-        XCTAssertEqual(control.removeFile(unchanged, ifPid: 4242), .removed)
+        XCTAssertEqual(control.removeFile(try XCTUnwrap(files[unchanged])), .removed)
         XCTAssertFalse(FileManager.default.fileExists(atPath: unchanged))
-        XCTAssertEqual(control.removeFile(changed, ifPid: 4242), .changed)
+        XCTAssertEqual(control.removeFile(try XCTUnwrap(files[changed])), .changed)
         XCTAssertEqual(try String(contentsOfFile: changed, encoding: .utf8), "4343\n", "a changed PID file was touched")
-        XCTAssertEqual(control.removeFile(unchanged, ifPid: 4242), .gone)
+        XCTAssertEqual(control.removeFile(try XCTUnwrap(files[unchanged])), .gone)
     }
 }

@@ -1,8 +1,8 @@
 /// Carries out a cleanup plan: TERM, CONT for a stopped process, a grace period, KILL; a tree is
 /// first frozen (SIGSTOP from the root down) and searched again for children forked meanwhile
 /// until a pass finds none (`TreeTermination` holds those phases); zombies are reaped through
-/// their parent; stale PID files removed only if unchanged. With `dryRun` nothing is signalled
-/// and every item is `planned`.
+/// their parent; stale PID files removed only if unchanged (the same file in the same directory,
+/// naming the same pid). With `dryRun` nothing is signalled and every item is `planned`.
 public struct CleanupExecutor {
     public var control: any ProcessControl
     public var cleanupGuard: CleanupGuard
@@ -105,9 +105,11 @@ public struct CleanupExecutor {
             return planned
         }
         var done = base
-        switch control.removeFile(file.path, ifPid: file.pid) {
+        switch control.removeFile(file) {
         case .removed: done.outcome = .removed; done.steps = ["deleted"]
         case .changed: done.outcome = .survived; done.reason = "the file changed since the scan: left alone"
+        case .fileReplaced: done.outcome = .survived; done.reason = "another file took its name since the scan: left alone"
+        case .directoryReplaced: done.outcome = .survived; done.reason = "its directory was replaced since the scan: left alone"
         case .gone: done.outcome = .alreadyGone; done.reason = "the file is gone"
         case let .failed(why): done.outcome = .denied; done.reason = why
         }

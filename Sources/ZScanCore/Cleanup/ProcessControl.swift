@@ -27,8 +27,12 @@ public enum SendResult: Sendable, Equatable { case sent, gone, denied }
 
 public enum FileRemoval: Sendable, Equatable {
     case removed
-    /// The file no longer holds what the scan read.
+    /// The file no longer holds the pid the scan read.
     case changed
+    /// Another file (or a link) has taken its name since the scan.
+    case fileReplaced
+    /// The path now leads to another directory than the one the file was read in.
+    case directoryReplaced
     case gone
     case failed(String)
 }
@@ -49,8 +53,10 @@ public protocol ProcessControl: Sendable {
     func children(of parents: Set<ProcessIdentity>, groups: Set<Int32>) -> [ProcessRecord]
     /// The state letter now, or nil when the process is gone or its pid was reused.
     func state(of identity: ProcessIdentity) -> String?
-    /// Deletes `path` only if it still names `pid` (its content at scan time).
-    func removeFile(_ path: String, ifPid pid: Int32?) -> FileRemoval
+    /// Deletes a PID file only if its directory and the file in it are still the ones the scan read
+    /// (`identity`, `directory`) and it still names the pid read: a file or directory swapped in
+    /// since the scan is left alone.
+    func removeFile(_ file: PidFileRecord) -> FileRemoval
 }
 
 extension ProcessControl {

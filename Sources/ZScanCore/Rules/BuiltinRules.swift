@@ -233,8 +233,9 @@ public enum BuiltinRules {
 }
 """####),
         ("rules/pidfiles.json5", ####"""
-// zscan built-in rules: PID files (named with --pidfiles GLOB or `pidfiles` in .zscan.json5)
-// whose process is gone or whose pid now belongs to another program.
+// zscan built-in rules: PID files (found where PID files live, see `pidfile_locations`, or named
+// with --pidfiles GLOB or `pidfiles` in .zscan.json5) whose process is gone or whose pid now
+// belongs to another program.
 {
   format_version: 1,
   rules: [

@@ -1,10 +1,13 @@
-/// Reads PID files for the `pidfile` rules (the OS seam; ZScanLinux implements it).
+/// Reads PID files for the `pidfile` rules and for provenance (the OS seam; ZScanLinux implements
+/// it): every file `globs` match, and those found in `locations`, where PID files usually live,
+/// searched within a budget of directory entries.
 public protocol PidFileSource: Sendable {
-    func read(globs: [String], snapshot: Snapshot) -> (pidfiles: [PidFileRecord], problems: [String])
+    func read(globs: [String], locations: [String], snapshot: Snapshot) -> (pidfiles: [PidFileRecord], problems: [String])
 }
 
 /// One scan from start to result: collect (sampling first only when a rule needs `cpu` or
-/// `state_before`), read PID files when a rule looks at them, evaluate, select what fails.
+/// `state_before`), read PID files when a rule or provenance looks at them, evaluate, select what
+/// fails.
 public struct ScanPipeline {
     public var source: any SnapshotSource
     public var pidfileSource: (any PidFileSource)?
@@ -30,6 +33,8 @@ public struct ScanPipeline {
         public var failOn: Selector
         public var sampleSeconds: Double
         public var pidfileGlobs: [String]
+        /// Where PID files usually live (patterns searched within a budget), besides `pidfileGlobs`.
+        public var pidfileLocations: [String]
         /// `--from`: evaluate this snapshot instead of taking one.
         public var from: (snapshot: Snapshot, name: String)?
         public var baseline: (snapshot: Snapshot, name: String)?
@@ -39,13 +44,14 @@ public struct ScanPipeline {
 
         public init(
             scanner: Scanner, failOn: Selector = .defaultFailOn, sampleSeconds: Double = 1, pidfileGlobs: [String] = [],
-            from: (snapshot: Snapshot, name: String)? = nil, baseline: (snapshot: Snapshot, name: String)? = nil,
+            pidfileLocations: [String] = [], from: (snapshot: Snapshot, name: String)? = nil, baseline: (snapshot: Snapshot, name: String)? = nil,
             trackedPids: Set<Int32> = [], filters: [String] = []
         ) {
             self.scanner = scanner
             self.failOn = failOn
             self.sampleSeconds = sampleSeconds
             self.pidfileGlobs = pidfileGlobs
+            self.pidfileLocations = pidfileLocations
             self.from = from
             self.baseline = baseline
             self.trackedPids = trackedPids
@@ -81,12 +87,11 @@ public struct ScanPipeline {
             snapshot = try source.collect(what: needs.fields)
         }
         var pidfiles: [PidFileRecord] = []
-        if request.scanner.rules.contains(where: { $0.condition.subject == .pidfile }), !request.pidfileGlobs.isEmpty {
-            if let pidfileSource {
-                let read = pidfileSource.read(globs: request.pidfileGlobs, snapshot: snapshot)
-                pidfiles = read.pidfiles
-                errors += read.problems
-            }
+        let readsPidfiles = needs.fields.contains(.provenance) || request.scanner.rules.contains { $0.condition.subject == .pidfile }
+        if readsPidfiles, let pidfileSource, !request.pidfileGlobs.isEmpty || !request.pidfileLocations.isEmpty {
+            let read = pidfileSource.read(globs: request.pidfileGlobs, locations: request.pidfileLocations, snapshot: snapshot)
+            pidfiles = read.pidfiles
+            errors += read.problems
         }
         // A live PID file naming a process is evidence that it was detached on purpose.
         if !pidfiles.isEmpty && needs.fields.contains(.provenance) { snapshot.deriveProvenance(pidfiles: pidfiles) }

@@ -70,7 +70,8 @@ public struct PidFileReader: Sendable {
             if search.exhausted { problems.append("PID file search stopped after \(searchBudget) directory entries") }
             for place in search.found where seen.insert(place.directory + place.name).inserted { places.append((place, true)) }
         }
-        places.sort { $0.place.path < $1.place.path }
+        // A file both named and found is kept as it was named: the path the user wrote.
+        places.sort { ($0.searched ? 1 : 0, $0.place.path) < ($1.searched ? 1 : 0, $1.place.path) }
 
         let now = HostFacts.wallClock()
         var buffer = [UInt8](repeating: 0, count: PidFileReader.readLimit)
@@ -110,6 +111,7 @@ public struct PidFileReader: Sendable {
                 records[index].locked = records[index].identity.map { locked.contains(FileKey(device: $0.device, inode: $0.inode)) }
             }
         }
+        records.sort { $0.path < $1.path }
         return (records, problems)
     }
 

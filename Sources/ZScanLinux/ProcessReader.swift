@@ -152,6 +152,7 @@ final class ProcessReader {
             counters.vanished += 1
             return nil
         }
+        process.read = fields
         return process
     }
 

@@ -45,6 +45,16 @@ public struct FieldSet: OptionSet, Sendable, Hashable {
     /// Either kind of socket table.
     public var readsSockets: Bool { !isDisjoint(with: [.sockets, .listeners]) }
 
+    /// What a scan's first pass (`SnapshotSource.survey`) reads of every process besides `stat`,
+    /// and the socket tables: descriptors when socket owners or pipe readers are asked about, since
+    /// any process may be one. Everything else is read only for the processes a rule could match.
+    public var surveyed: FieldSet {
+        let set = normalized
+        var surveyed = set.intersection([.sockets, .listeners])
+        if set.readsSockets || set.contains(.provenance) { surveyed.insert(.fds) }
+        return surveyed
+    }
+
     /// Sockets need descriptors to find their owners; all sockets include the listening ones;
     /// arguments come from the command line's read.
     public var normalized: FieldSet {

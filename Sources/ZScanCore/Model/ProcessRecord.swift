@@ -86,6 +86,11 @@ public struct ProcessRecord: Sendable, Equatable {
     /// Pipe inodes among the open descriptors (read with `provenance`): a candidate's standard
     /// output on a pipe that no other process holds lost its reader.
     public var pipeInodes: [UInt64]
+    /// The groups of files read for this process. A scan reads `stat` of every process first and
+    /// the rest only for the processes a rule could still match (`ReadPlan`); a field whose group is
+    /// not here was not read, which is not the same as unreadable. Not kept in snapshot JSON: a
+    /// loaded snapshot's records have the snapshot's `fields`.
+    public var read: FieldSet = []
 
     public init(
         pid: Int32, ppid: Int32, pgid: Int32 = 0, sid: Int32 = 0, tty: String? = nil,

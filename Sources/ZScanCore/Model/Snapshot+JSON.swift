@@ -83,7 +83,9 @@ extension Snapshot {
         var processes: [ProcessRecord] = []
         processes.reserveCapacity(processList.count)
         for element in processList {
-            processes.append(try ProcessRecord(json: try JSONFields(element.value, path: element.path)))
+            var process = try ProcessRecord(json: try JSONFields(element.value, path: element.path))
+            process.read = fields.normalized
+            processes.append(process)
         }
         var sockets: [SocketRecord] = []
         for element in try c.optionalArray(K.sockets.rawValue) ?? [] {

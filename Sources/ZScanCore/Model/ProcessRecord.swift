@@ -88,8 +88,8 @@ public struct ProcessRecord: Sendable, Equatable {
     public var pipeInodes: [UInt64]
     /// The groups of files read for this process. A scan reads `stat` of every process first and
     /// the rest only for the processes a rule could still match (`ReadPlan`); a field whose group is
-    /// not here was not read, which is not the same as unreadable. Not kept in snapshot JSON: a
-    /// loaded snapshot's records have the snapshot's `fields`.
+    /// not here was not read, which is not the same as unreadable. Not kept in snapshot JSON (a
+    /// loaded snapshot is evaluated as it is, never completed).
     public var read: FieldSet = []
 
     public init(

@@ -83,9 +83,7 @@ extension Snapshot {
         var processes: [ProcessRecord] = []
         processes.reserveCapacity(processList.count)
         for element in processList {
-            var process = try ProcessRecord(json: try JSONFields(element.value, path: element.path))
-            process.read = fields.normalized
-            processes.append(process)
+            processes.append(try ProcessRecord(json: try JSONFields(element.value, path: element.path)))
         }
         var sockets: [SocketRecord] = []
         for element in try c.optionalArray(K.sockets.rawValue) ?? [] {

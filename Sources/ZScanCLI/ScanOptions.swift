@@ -102,8 +102,7 @@ struct ScanOptions {
     /// evaluated in, which cleanup and `explain` read further.
     func evaluate(tracked: Set<Int32> = [], progress: Progress) throws(CLIError) -> (result: ScanResult, context: EvaluationContext) {
         let pipeline = ScanPipeline(
-            source: LinuxSnapshotSource(
-                procRoot: settings.procRoot, zombieGrace: LinuxSnapshotSource.scanZombieGrace, ownEnvironment: environment),
+            source: LinuxSnapshotSource(procRoot: settings.procRoot, ownEnvironment: environment),
             pidfileSource: PidFileReader(procRoot: settings.procRoot),
             wait: { seconds in
                 Clock.sleep(seconds) { progress.show("sampling CPU", fraction: $0) }; progress.clear()
@@ -114,7 +113,8 @@ struct ScanOptions {
                 ScanPipeline.Request(
                     scanner: scanner, failOn: settings.failOn, sampleSeconds: settings.sample, pidfileGlobs: settings.pidfileGlobs,
                     pidfileLocations: settings.pidfileLocations,
-                    from: from, baseline: baseline, trackedPids: tracked, filters: settings.filters))
+                    from: from, baseline: baseline, trackedPids: tracked, filters: settings.filters,
+                    zombieGrace: ScanPipeline.Request.scanZombieGrace))
         } catch {
             throw .failure(error.description)
         }

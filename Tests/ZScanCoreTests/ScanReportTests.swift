@@ -79,7 +79,7 @@ final class ScanReportTests: XCTestCase {
             Array(lines.suffix(3)),
             [
                 "8 findings (4 errors, 3 warnings, 1 info)",
-                "  in 312 processes, 40 sockets, 2 PID files · 12 ms",
+                "  in 312 processes (2 sampled), 40 sockets, 2 PID files · 12 ms",
                 "failing: 4 findings selected by --fail-on",
             ])
         let uncut = ScanTextReport(result: ScanReportFixture.result(), style: .plain, width: nil).render()
@@ -136,7 +136,7 @@ final class ScanReportTests: XCTestCase {
 
     func testJSONValues() throws {
         let doc = try Self.object(ScanJSONReport(result: ScanReportFixture.result()).render())
-        XCTAssertEqual(doc["format_version"] as? String, "1.1")
+        XCTAssertEqual(doc["format_version"] as? String, "1.2")
         XCTAssertEqual((doc["tool"] as? [String: Any])?["name"] as? String, "zscan")
         let host = try XCTUnwrap(doc["host"] as? [String: Any])
         XCTAssertEqual(host["hostname"] as? String, "ci-runner")
@@ -144,7 +144,8 @@ final class ScanReportTests: XCTestCase {
         XCTAssertEqual(doc["duration_ms"] as? Double, 12.4)
         let scope = try XCTUnwrap(doc["scope"] as? [String: Any])
         XCTAssertEqual(scope["processes"] as? Int, 312)
-        XCTAssertTrue(scope["sample_seconds"] is NSNull)
+        XCTAssertEqual(scope["sample_seconds"] as? Double, 1.01)
+        XCTAssertEqual(scope["sampled_processes"] as? Int, 2)
         XCTAssertEqual(scope["baseline"] as? String, "/tmp/base.json")
         XCTAssertEqual(scope["filters"] as? [String], ["--port 8001"])
         let summary = try XCTUnwrap(doc["summary"] as? [String: Any])
@@ -420,7 +421,8 @@ enum ScanReportFixture {
         return ScanResult(
             host: HostInfo(hostname: "ci-runner", kernel: "6.1.0-18-amd64", bootTime: 1_700_000_000.5, initPid: 1),
             startedAt: 1_700_003_600.25, durationMs: 12.4,
-            scope: ScanScope(processes: 312, sockets: 40, pidfiles: 2, baseline: "/tmp/base.json", filters: ["--port 8001"]),
+            scope: ScanScope(
+                processes: 312, sockets: 40, pidfiles: 2, sampleSeconds: 1.01, sampledProcesses: 2, baseline: "/tmp/base.json", filters: ["--port 8001"]),
             rules: rules, findings: findings, failing: findings.filter { $0.rule.severity == .error },
             counters: ScanCounters(vanished: 2, fdsUnreadable: 1), errors: errors)
     }
@@ -460,7 +462,7 @@ enum ScanReportFixture {
 
         warning: pidfiles: cannot read /var/run/x\e]0;pwned\x07.pid: permission denied
         8 findings (4 errors, 3 warnings, 1 info)
-          in 312 processes, 40 sockets, 2 PID files · 12 ms
+          in 312 processes (2 sampled), 40 sockets, 2 PID files · 12 ms
         failing: 4 findings selected by --fail-on
 
         """#

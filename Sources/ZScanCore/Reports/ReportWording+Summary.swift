@@ -19,11 +19,14 @@ extension ReportWording {
         style.bold("cleanup") + (result.dryRun ? " (dry run: nothing was signalled)" : "") + ":"
     }
 
-    /// `7 findings (3 errors, 3 warnings, 1 info) in 312 processes, 40 sockets, 2 PID files · 12 ms`,
-    /// or `no findings in …`; PID files are counted only when some were checked.
+    /// `7 findings (3 errors, 3 warnings, 1 info) in 312 processes (2 sampled), 40 sockets, 2 PID
+    /// files · 12 ms`, or `no findings in …`; how many processes a sampling rule could match (and so
+    /// were sampled) when such a rule ran, PID files only when some were checked.
     static func summaryLine(_ result: ScanResult, style: TextStyle = .plain) -> String {
         let scope = result.scope
-        var seen = count(scope.processes, "process", "processes") + ", " + count(scope.sockets, "socket", "sockets")
+        var seen = count(scope.processes, "process", "processes")
+        if let sampled = scope.sampledProcesses { seen += " (\(sampled) sampled)" }
+        seen += ", " + count(scope.sockets, "socket", "sockets")
         if scope.pidfiles > 0 { seen += ", " + count(scope.pidfiles, "PID file", "PID files") }
         let tail = " in " + seen + " · " + milliseconds(result.durationMs)
         if result.findings.isEmpty { return "no findings" + tail }

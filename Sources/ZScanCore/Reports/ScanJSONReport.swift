@@ -9,7 +9,7 @@ public struct ScanJSONReport: ScanReporter {
         ScanJSONReport(result: result, pretty: layout.pretty).render()
     }
 
-    public static let formatVersion = "1.1"
+    public static let formatVersion = "1.2"
 
     public let result: ScanResult
     public let pretty: Bool
@@ -61,6 +61,7 @@ public struct ScanJSONReport: ScanReporter {
         w.key("pidfiles"); w.int(scope.pidfiles)
         w.key("sample_seconds")
         if let seconds = scope.sampleSeconds { w.double(seconds) } else { w.null() }
+        w.key("sampled_processes"); w.int(scope.sampledProcesses)
         w.key("from"); w.string(scope.fromFile)
         w.key("baseline"); w.string(scope.baseline)
         w.key("filters"); w.stringArray(scope.filters)

@@ -41,7 +41,8 @@ public enum BuiltinRules {
         ("rules/hangs.json5", ####"""
 // zscan built-in rules: processes that hang a job: spinning on a CPU, stuck in uninterruptible
 // sleep, or stopped. `cpu` and `state_before` come from two reads a --sample apart (default 1s);
-// zscan samples only when an enabled rule needs it (skip these with --skip hang).
+// zscan samples only the processes these rules could match on the first read (for cpu_hang: old
+// enough, runnable then), and when there are none it does not wait at all.
 {
   format_version: 1,
   rules: [
@@ -50,13 +51,20 @@ public enum BuiltinRules {
       title: "Process spinning on a CPU",
       severity: "warning",
       tags: ["hang"],
-      when: "cpu >= cpu_hang_min_percent && age > cpu_hang_min_age && !kernel_thread",
+      // A process using >= 90% of a CPU is runnable at least 90% of the time, and R counts the
+      // runnable-but-preempted too: one seen sleeping (S, D, ...) at the first read is very unlikely
+      // to be spinning, so only processes in R then are sampled.
+      when: "cpu >= cpu_hang_min_percent && age > cpu_hang_min_age && !kernel_thread && state_before == 'R'",
       message: "{name} ({pid}) used {cpu}% CPU over the sample and has run for {age}",
       hint: "if it should be idle, it is stuck in a loop: zscan --cleanup --only cpu_hang --pattern {name}",
       action: "terminate",
       examples: {
-        match: [{ cmdline: "node test.js", cpu: 99.5, age: "20m" }],
-        no_match: [{ cmdline: "node test.js", cpu: 99.5, age: 30 }, { cmdline: "node test.js", cpu: 3.0, age: "2h" }],
+        match: [{ cmdline: "node test.js", cpu: 99.5, age: "20m", state_before: "R" }],
+        no_match: [
+          { cmdline: "node test.js", cpu: 99.5, age: 30, state_before: "R" },
+          { cmdline: "node test.js", cpu: 3.0, age: "2h", state_before: "R" },
+          { cmdline: "node test.js", cpu: 99.5, age: "20m", state_before: "S" },
+        ],
       },
     },
     {

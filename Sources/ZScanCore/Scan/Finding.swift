@@ -114,8 +114,11 @@ public struct ScanScope: Sendable, Equatable {
     public var processes: Int
     public var sockets: Int
     public var pidfiles: Int
-    /// The CPU sampling window in seconds, when a rule needed one.
+    /// The CPU sampling window in seconds, when some process was sampled.
     public var sampleSeconds: Double?
+    /// How many processes a sampling rule could match and so were sampled; nil when no sampling
+    /// rule ran (none enabled, or a `--from` snapshot).
+    public var sampledProcesses: Int?
     /// `--from FILE`: the snapshot was loaded, not taken.
     public var fromFile: String?
     /// `--baseline FILE`.
@@ -124,12 +127,14 @@ public struct ScanScope: Sendable, Equatable {
     public var filters: [String]
 
     public init(
-        processes: Int, sockets: Int, pidfiles: Int = 0, sampleSeconds: Double? = nil, fromFile: String? = nil, baseline: String? = nil, filters: [String] = []
+        processes: Int, sockets: Int, pidfiles: Int = 0, sampleSeconds: Double? = nil, sampledProcesses: Int? = nil, fromFile: String? = nil,
+        baseline: String? = nil, filters: [String] = []
     ) {
         self.processes = processes
         self.sockets = sockets
         self.pidfiles = pidfiles
         self.sampleSeconds = sampleSeconds
+        self.sampledProcesses = sampledProcesses
         self.fromFile = fromFile
         self.baseline = baseline
         self.filters = filters

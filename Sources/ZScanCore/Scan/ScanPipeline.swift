@@ -5,13 +5,16 @@ public protocol PidFileSource: Sendable {
     func read(globs: [String], locations: [String], snapshot: Snapshot) -> (pidfiles: [PidFileRecord], problems: [String])
 }
 
-/// One scan from start to result: collect (sampling first only when a rule needs `cpu` or
-/// `state_before`), read PID files when a rule or provenance looks at them, evaluate, select what
-/// fails.
+/// One scan from start to result. A snapshot taken for the scan is read in passes
+/// (`ScanPasses`): a survey of every process's `stat`, a CPU sample of only the processes a
+/// sampling rule could match, then the other files of only the processes a rule could still match,
+/// and a second look at the zombies. A `--from` snapshot is evaluated as it is. PID files are read
+/// when a rule or provenance looks at them; what fails is what `--fail-on` selects.
 public struct ScanPipeline {
     public var source: any SnapshotSource
     public var pidfileSource: (any PidFileSource)?
-    /// Waits the sampling window (seconds); injected so Core stays free of OS calls.
+    /// Waits the sampling window, or the rest of the zombie grace (seconds); injected so Core stays
+    /// free of OS calls.
     public var wait: (Double) -> Void
     /// The wall clock (seconds since the epoch) and a monotonic clock (seconds).
     public var now: () -> Double
@@ -29,6 +32,9 @@ public struct ScanPipeline {
     }
 
     public struct Request {
+        /// What `zscan scan` and `zscan run` give `zombieGrace`.
+        public static let scanZombieGrace = 0.05
+
         public var scanner: Scanner
         public var failOn: Selector
         public var sampleSeconds: Double
@@ -41,11 +47,17 @@ public struct ScanPipeline {
         /// Pids `zscan run` followed (its command's descendants): `tracked` is true for them.
         public var trackedPids: Set<Int32>
         public var filters: [String]
+        /// Seconds a zombie must stay one to be reported. A parent that waits for its children reaps
+        /// each within moments of its exit, so a zombie seen once may be gone the next instant: that
+        /// is a process ending, not a zombie left behind (scripts/churn shows it). Zombies are read
+        /// again once this long has passed since the survey, and those reaped meanwhile are dropped
+        /// as vanished. 0 takes the moment as it is.
+        public var zombieGrace: Double
 
         public init(
             scanner: Scanner, failOn: Selector = .defaultFailOn, sampleSeconds: Double = 1, pidfileGlobs: [String] = [],
             pidfileLocations: [String] = [], from: (snapshot: Snapshot, name: String)? = nil, baseline: (snapshot: Snapshot, name: String)? = nil,
-            trackedPids: Set<Int32> = [], filters: [String] = []
+            trackedPids: Set<Int32> = [], filters: [String] = [], zombieGrace: Double = 0
         ) {
             self.scanner = scanner
             self.failOn = failOn
@@ -56,6 +68,7 @@ public struct ScanPipeline {
             self.baseline = baseline
             self.trackedPids = trackedPids
             self.filters = filters
+            self.zombieGrace = zombieGrace
         }
     }
 
@@ -67,67 +80,27 @@ public struct ScanPipeline {
     public func runKeepingContext(_ request: Request) throws(ScanError) -> (result: ScanResult, context: EvaluationContext) {
         let startedAt = now()
         let start = monotonic()
-        let needs = request.scanner.needs
-        var errors: [String] = []
-        var samples: [Int32: (cpu: Double, stateBefore: String)]? = nil
-        var sampled: Double? = nil
-        var snapshot: Snapshot
+        var passes: ScanPasses
         if let from = request.from {
-            snapshot = from.snapshot
-            if needs.sampling { errors.append("cpu and state_before are unknown in a saved snapshot (--from): rules using them did not fire") }
-        } else if needs.sampling && request.sampleSeconds > 0 {
-            let first = try source.collect(what: [])
-            let t0 = monotonic()
-            wait(request.sampleSeconds)
-            snapshot = try source.collect(what: needs.fields)
-            let window = max(0.001, monotonic() - t0)
-            sampled = (window * 100).rounded() / 100
-            samples = ScanPipeline.samples(before: first, after: snapshot, window: window)
+            passes = ScanPasses(pipeline: self, request: request, snapshot: from.snapshot)
+            if passes.needs.sampling {
+                passes.errors.append("cpu and state_before are unknown in a saved snapshot (--from): rules using them did not fire")
+            }
+            passes.readPidfiles()
         } else {
-            snapshot = try source.collect(what: needs.fields)
+            passes = try ScanPasses(surveying: self, request: request)
         }
-        var pidfiles: [PidFileRecord] = []
-        let readsPidfiles = needs.fields.contains(.provenance) || request.scanner.rules.contains { $0.condition.subject == .pidfile }
-        if readsPidfiles, let pidfileSource, !request.pidfileGlobs.isEmpty || !request.pidfileLocations.isEmpty {
-            let read = pidfileSource.read(globs: request.pidfileGlobs, locations: request.pidfileLocations, snapshot: snapshot)
-            pidfiles = read.pidfiles
-            errors += read.problems
-        }
-        // A live PID file naming a process is evidence that it was detached on purpose.
-        if !pidfiles.isEmpty && needs.fields.contains(.provenance) { snapshot.deriveProvenance(pidfiles: pidfiles) }
-        let evaluating = monotonic()
-        // zscan's own ancestors (the shell or CI step running it) started after any baseline, but
-        // they are what runs the check, not what it looks for: they are never `new`.
-        let baseline = request.baseline.map {
-            Set($0.snapshot.processes.map(\.identity)).union(snapshot.ancestors(of: snapshot.host.collectorPid).map(\.identity))
-        }
-        let context = EvaluationContext(
-            snapshot: snapshot, pidfiles: pidfiles, baseline: baseline, samples: samples, trackedPids: request.trackedPids)
-        let findings = request.scanner.findings(in: context)
-        let failing = findings.filter { request.failOn.selects($0.rule) }
-        let evaluationMs = ((monotonic() - evaluating) * 1e5).rounded() / 100
+        let (context, findings) = passes.finalEvaluation()
+        let snapshot = context.snapshot
         var result = ScanResult(
             host: snapshot.host, startedAt: startedAt, durationMs: ((monotonic() - start) * 1e5).rounded() / 100,
             scope: ScanScope(
-                processes: snapshot.processes.count, sockets: snapshot.sockets.count, pidfiles: pidfiles.count,
-                sampleSeconds: sampled, fromFile: request.from?.name, baseline: request.baseline?.name, filters: request.filters),
-            rules: request.scanner.rules.map(\.summary), findings: findings, failing: failing,
-            counters: snapshot.counters, errors: errors)
-        result.evaluationMs = evaluationMs
+                processes: snapshot.processes.count, sockets: snapshot.sockets.count, pidfiles: context.pidfiles.count,
+                sampleSeconds: passes.sampleWindow, sampledProcesses: passes.sampledProcesses, fromFile: request.from?.name,
+                baseline: request.baseline?.name, filters: request.filters),
+            rules: request.scanner.rules.map(\.summary), findings: findings, failing: findings.filter { request.failOn.selects($0.rule) },
+            counters: snapshot.counters, errors: passes.errors)
+        result.evaluationMs = (passes.evaluationSeconds * 1e5).rounded() / 100
         return (result, context)
-    }
-
-    /// CPU percent (100 = one core busy) and the first state, for processes present in both reads
-    /// with the same identity (a reused pid is a different process and gets no sample).
-    static func samples(before: Snapshot, after: Snapshot, window: Double) -> [Int32: (cpu: Double, stateBefore: String)] {
-        var first: [Int32: ProcessRecord] = [:]
-        for process in before.processes { first[process.pid] = process }
-        var out: [Int32: (cpu: Double, stateBefore: String)] = [:]
-        for process in after.processes {
-            guard let earlier = first[process.pid], earlier.startTicks == process.startTicks else { continue }
-            let cpu = max(0, process.cpuTime - earlier.cpuTime) / window * 100
-            out[process.pid] = ((cpu * 10).rounded() / 10, earlier.state)
-        }
-        return out
     }
 }

@@ -47,10 +47,28 @@ public struct Scanner: Sendable {
         return (fields, sampling, baseline)
     }
 
+    /// The findings, and in a partial evaluation (`EvaluationContext.partial`) also what is still
+    /// to be read to decide them: the same walk notes a demand wherever a pending field could change
+    /// whether a subject is a finding or what its message says.
     public func findings(in context: EvaluationContext) -> [Finding] {
+        var findings: [Finding] = []
+        walk(rules, context) { rule, subject, related in
+            // A rule about where processes came from says why; others have nothing to add.
+            let evidence = rule.condition.needs.contains(.provenance) ? Scanner.evidence(of: related, context) : []
+            findings.append(
+                Finding(
+                    rule: rule.summary, message: rule.message.render(context, subject),
+                    hint: rule.hint?.render(context, subject), subject: record(subject, context), evidence: evidence))
+        }
+        return findings
+    }
+
+    /// Calls `found` for every subject that `rules` report (the rule matches and `keeps` holds);
+    /// in a partial evaluation, keeps the demands of those that may yet be reported.
+    func walk(_ rules: [Rule], _ context: EvaluationContext, _ found: (Rule, FindingRef, _ related: [Int]) -> Void) {
         let snapshot = context.snapshot
         let ownPid = snapshot.host.collectorPid
-        var findings: [Finding] = []
+        let partial = context.partial
         for rule in rules {
             let subjects: [FindingRef]
             switch rule.condition.subject {
@@ -59,20 +77,20 @@ public struct Scanner: Sendable {
             case .socket: subjects = snapshot.sockets.indices.map { .socket($0) }
             case .pidfile: subjects = context.pidfiles.indices.map { .pidfile($0) }
             }
-            for subject in subjects where context.matches(rule.condition, subject) {
-                let related = processes(of: subject, context)
-                guard keeps(subject, related, context) else { continue }
-                // A rule about where processes came from says why; others have nothing to add.
-                let evidence = rule.condition.needs.contains(.provenance) ? Scanner.evidence(of: related, context) : []
-                findings.append(
-                    Finding(
-                        rule: rule.summary, message: rule.message.render(context, subject),
-                        hint: rule.hint?.render(context, subject), subject: record(subject, context), evidence: evidence))
+            for subject in subjects {
+                let mark = partial?.mark ?? 0
+                var outcome = context.truth(rule.condition, subject)
+                let related = outcome.contains(.yes) ? processes(of: subject, context) : []
+                if outcome == .yes { outcome = keeps(subject, related, context) }
+                if outcome == .yes {
+                    found(rule, subject, related)
+                } else if !outcome.contains(.yes) {
+                    // Never a finding, whatever is read: nothing it asked for is needed.
+                    partial?.forget(since: mark)
+                }
             }
         }
-        return findings
     }
-
     /// The evidence of the processes a finding concerns; each item names its process when there
     /// are several (a socket held by two).
     static func evidence(of related: [Int], _ context: EvaluationContext) -> [String] {
@@ -90,41 +108,68 @@ public struct Scanner: Sendable {
         }
     }
 
-    private func keeps(_ subject: FindingRef, _ related: [Int], _ context: EvaluationContext) -> Bool {
+    /// Whether the narrowing keeps a finding (allow, `onlyUID`, `--pattern`, `--port`, `zscan run`'s
+    /// pids, `--where`); undecided while a field it looks at is pending.
+    private func keeps(_ subject: FindingRef, _ related: [Int], _ context: EvaluationContext) -> Truth {
         let processes = context.snapshot.processes
-        if related.contains(where: { i in allow.contains { context.matches($0, .process(i)) } }) { return false }
+        func anyRelated(_ test: (Int) -> Truth) -> Truth {
+            var outcome: Truth = .no
+            for i in related {
+                outcome = outcome.or(test(i))
+                if outcome == .yes { break }
+            }
+            return outcome
+        }
+        /// A field of one process's record, or pending while its group is not read.
+        func known(_ group: FieldSet, _ i: Int, _ test: () -> Bool) -> Truth {
+            if let partial = context.partial, partial.lacks(group, of: processes[i]) { return .pending }
+            return Truth(test())
+        }
+        var keep = anyRelated { i in
+            var allowed: Truth = .no
+            for condition in allow where allowed != .yes { allowed = allowed.or(context.truth(condition, .process(i))) }
+            return allowed
+        }.negated
+        if keep == .no { return .no }
         // PID files are files, not processes of a user: the uid filter does not apply to them.
         let isPidfile: Bool = {
             if case .pidfile = subject { return true }; return false
         }()
-        if let onlyUID, !isPidfile, !related.contains(where: { processes[$0].uid == onlyUID }) { return false }
+        if let onlyUID, !isPidfile {
+            keep = keep.and(anyRelated { i in known(.status, i) { processes[i].uid == onlyUID } })
+            if keep == .no { return .no }
+        }
         // A stale PID file usually names a dead process: its path is what a pattern can match.
         let pathMatches: Bool = {
             guard let pattern, case let .pidfile(i) = subject else { return false }
             return pattern.matches(context.pidfiles[i].path)
         }()
-        if let pattern, !pathMatches,
-            !related.contains(where: { i in
-                let p = processes[i]
-                let text = (p.cmdline?.isEmpty ?? true) ? p.name : p.cmdline!
-                if pattern.matches(text) { return true }
-                // A zombie has no command line left; it belongs to the parent that has not reaped it.
-                guard p.isZombie, let parent = context.pidIndex[p.ppid], let line = processes[parent].cmdline else { return false }
-                return pattern.matches(line)
-            })
-        {
-            return false
+        if let pattern, !pathMatches {
+            keep = keep.and(
+                anyRelated { i in
+                    let p = processes[i]
+                    let own = known(.cmdline, i) {
+                        let text = (p.cmdline?.isEmpty ?? true) ? p.name : p.cmdline!
+                        return pattern.matches(text)
+                    }
+                    // A zombie has no command line left; it belongs to the parent that has not reaped it.
+                    guard own != .yes, p.isZombie, let parent = context.pidIndex[p.ppid] else { return own }
+                    return own.or(known(.cmdline, parent) { processes[parent].cmdline.map(pattern.matches) ?? false })
+                })
+            if keep == .no { return .no }
         }
         if !ports.isEmpty {
             let socketPort: Int? = {
                 if case let .socket(i) = subject { return context.snapshot.sockets[i].localPort }; return nil
             }()
             let held = socketPort.map { ports.contains($0) } ?? false
-            if !held && !related.contains(where: { i in (processes[i].ports ?? []).contains(where: ports.contains) }) { return false }
+            if !held && !related.contains(where: { i in (processes[i].ports ?? []).contains(where: ports.contains) }) { return .no }
         }
-        if let onlyPids, !related.contains(where: { onlyPids.contains(processes[$0].pid) }) { return false }
-        if let whereCondition, !related.contains(where: { context.matches(whereCondition, .process($0)) }) { return false }
-        return true
+        if let onlyPids, !related.contains(where: { onlyPids.contains(processes[$0].pid) }) { return .no }
+        if let whereCondition {
+            keep = keep.and(anyRelated { context.truth(whereCondition, .process($0)) })
+        }
+        return keep
     }
 
     private func record(_ subject: FindingRef, _ context: EvaluationContext) -> FindingSubject {

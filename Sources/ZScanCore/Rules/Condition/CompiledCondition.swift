@@ -19,8 +19,9 @@ public struct CompiledValue: Sendable {
 
 indirect enum CompiledExpression: Sendable {
     case constant(ConditionValue)
-    /// A field of the current subject (`base == nil`) or of what `base` evaluates to.
-    case field(base: CompiledExpression?, FieldID)
+    /// A field of the current subject (`base == nil`) or of what `base` evaluates to, and the
+    /// per-process groups it rests on (`ProcessField.reads`), looked up once here.
+    case field(base: CompiledExpression?, FieldID, reads: FieldSet)
     case envValue(base: CompiledExpression?, key: String)
     /// The element of the enclosing any/all/count over a list of plain values (`it`).
     case element

@@ -157,7 +157,7 @@ public final class ConditionChecker {
         if first.name == "it", let element = context.element {
             (expression, type) = (.element, element)
         } else if let subject = context.subject, let id = FieldID(subject: subject, name: first.name) {
-            (expression, type) = (.field(base: nil, id), note(id.spec))
+            (expression, type) = (.field(base: nil, id, reads: id.reads), note(id.spec))
         } else if segments.count == 1, let items = scope.lists[first.name] {
             usedNames.insert(first.name)
             return (.constant(.list(items.map { .string($0) })), .list(.string))
@@ -182,14 +182,14 @@ public final class ConditionChecker {
                 let names = FieldSchema.fields(of: subject).map(\.name)
                 throw segmentError("unknown field '\(segment.name)' of a \(subject.rawValue)\(Suggestion.hint(for: segment.name, in: names))", segment)
             }
-            (expression, type) = (.field(base: expression, id), note(id.spec))
+            (expression, type) = (.field(base: expression, id, reads: id.reads), note(id.spec))
         }
         return (expression, type)
     }
 
     /// `env.X` reads the environment of the process the `env` field belongs to.
     private func envBase(_ expression: CompiledExpression) -> CompiledExpression? {
-        if case let .field(base, .process(.env)) = expression { return base }
+        if case let .field(base, .process(.env), _) = expression { return base }
         return nil
     }
 

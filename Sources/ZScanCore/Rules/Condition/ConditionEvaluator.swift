@@ -1,40 +1,61 @@
 /// Evaluates a compiled condition for one subject, with three-valued logic: a comparison that
 /// involves a null (a field zscan could not read) is unknown, `!unknown` stays unknown, and
 /// `&&`/`||` follow Kleene's tables, so an unreadable field can never make a rule fire.
+///
+/// In a partial evaluation (`EvaluationContext.partial`) a field not read yet is `pending`: it may
+/// turn out to be any value, null included. Whatever depends on a pending value is pending (a
+/// comparison, `in`, `exists`, `len`, a count), except where the outcome is the same whatever it
+/// turns out to be (`false && pending` is false, a comparison with a null is unknown, `any` over a
+/// list with a true element is true), and a condition's outcome is the set of outcomes still
+/// possible (`Truth`).
 struct ConditionEvaluator {
     let context: EvaluationContext
     var subject: ConditionValue
     var element: ConditionValue = .null
+    private let partial: PartialReads?
 
     init(context: EvaluationContext, subject: ConditionValue) {
         self.context = context
         self.subject = subject
+        partial = context.partial
     }
 
-    /// true, false, or nil for unknown.
-    func truth(_ expression: CompiledExpression) -> Bool? {
+    /// The outcomes still possible: exactly one unless a partial evaluation left a field pending.
+    func truth(_ expression: CompiledExpression) -> Truth {
+        guard let partial else { return decide(expression) }
+        let mark = partial.mark
+        let outcome = decide(expression)
+        // Decided whatever the pending fields hold: nothing read for them could change it.
+        if outcome.isDecided { partial.forget(since: mark) }
+        return outcome
+    }
+
+    private func decide(_ expression: CompiledExpression) -> Truth {
         switch expression {
         case let .not(inner):
-            return truth(inner).map { !$0 }
+            return truth(inner).negated
         case let .and(left, right):
             let l = truth(left)
-            if l == false { return false }
-            let r = truth(right)
-            if r == false { return false }
-            return l == true && r == true ? true : nil
+            if l == .no { return .no }
+            return l.and(truth(right))
         case let .or(left, right):
             let l = truth(left)
-            if l == true { return true }
-            let r = truth(right)
-            if r == true { return true }
-            return l == false && r == false ? false : nil
+            if l == .yes { return .yes }
+            return l.or(truth(right))
         default:
-            if case let .bool(value) = value(expression) { return value }
-            return nil
+            return Truth(of: value(expression))
         }
     }
 
     func value(_ expression: CompiledExpression) -> ConditionValue {
+        guard let partial else { return compute(expression) }
+        let mark = partial.mark
+        let result = compute(expression)
+        if result != .pending { partial.forget(since: mark) }
+        return result
+    }
+
+    private func compute(_ expression: CompiledExpression) -> ConditionValue {
         switch expression {
         case let .constant(value):
             return value
@@ -42,77 +63,116 @@ struct ConditionEvaluator {
             return element
         case let .list(items):
             return .list(items.map(value))
-        case let .field(base, id):
-            return field(id, of: base.map(value) ?? subject)
+        case let .field(base, id, reads):
+            return field(id, of: base.map(value) ?? subject, reads: reads)
         case let .envValue(base, key):
-            guard case let .process(index) = base.map(value) ?? subject else { return .null }
+            let target = base.map(value) ?? subject
+            if target == .pending { return .pending }
+            guard case let .process(index) = target else { return .null }
+            if let partial, partial.lacks(.env, of: context.snapshot.processes[index]) { return .pending }
             return context.snapshot.processes[index].env?[key].map { .string($0) } ?? .null
         case .not, .and, .or:
-            return truth(expression).map { .bool($0) } ?? .null
+            return truth(expression).value
         case let .compare(op, left, right):
             return compare(op, value(left), value(right))
         case let .member(needle, haystack, negated):
             let n = value(needle)
-            guard n != .null, case let .list(items) = value(haystack) else { return .null }
-            let found = items.contains { $0.same(as: n) }
-            return .bool(found != negated)
+            guard n != .null else { return .null }
+            let list = value(haystack)
+            if list == .pending { return .pending }
+            guard case let .list(items) = list else { return .null }
+            if n == .pending { return .pending }
+            if items.contains(where: { $0.same(as: n) }) { return .bool(!negated) }
+            return items.contains(.pending) ? .pending : .bool(negated)
         case let .contains(left, right):
-            guard case let .string(text) = value(left), case let .string(part) = value(right) else { return .null }
-            return .bool(part.isEmpty || text.contains(part))
+            return strings(left, right) { text, part in part.isEmpty || text.contains(part) }
         case let .startsWith(left, right):
-            guard case let .string(text) = value(left), case let .string(part) = value(right) else { return .null }
-            return .bool(text.hasPrefix(part))
+            return strings(left, right) { text, part in text.hasPrefix(part) }
         case let .endsWith(left, right):
-            guard case let .string(text) = value(left), case let .string(part) = value(right) else { return .null }
-            return .bool(text.hasSuffix(part))
+            return strings(left, right) { text, part in text.hasSuffix(part) }
         case let .regex(left, regex):
-            guard case let .string(text) = value(left) else { return .null }
-            return .bool(regex.matches(text))
+            switch value(left) {
+            case let .string(text): return .bool(regex.matches(text))
+            case .pending: return .pending
+            default: return .null
+            }
         case let .anyMatches(left, patterns):
             switch value(left) {
             case let .string(text):
                 return .bool(patterns.contains { $0.matches(text) })
             case let .list(items):
-                return .bool(
-                    items.contains { item in
-                        guard case let .string(text) = item else { return false }
-                        return patterns.contains { $0.matches(text) }
-                    })
+                let matched = items.contains { item in
+                    guard case let .string(text) = item else { return false }
+                    return patterns.contains { $0.matches(text) }
+                }
+                return matched || !items.contains(.pending) ? .bool(matched) : .pending
+            case .pending:
+                return .pending
             default:
                 return .null
             }
         case let .quantifier(kind, list, body):
-            guard case let .list(items) = value(list) else { return .null }
-            var inner = self
-            var trueCount = 0
-            var unknown = false
-            for item in items {
-                switch item {
-                case .process, .socket, .pidfile: inner.subject = item
-                default: inner.element = item
-                }
-                switch inner.truth(body) {
-                case true?:
-                    trueCount += 1
-                    if kind == .any { return .bool(true) }
-                case false?:
-                    if kind == .all { return .bool(false) }
-                case nil:
-                    unknown = true
-                }
-            }
-            switch kind {
-            case .count: return .int(Int64(trueCount))
-            case .any, .all: return unknown ? .null : .bool(kind == .all)
-            }
+            return quantify(kind, list, body)
         case let .length(inner):
             switch value(inner) {
             case let .string(text): return .int(Int64(text.unicodeScalars.count))
             case let .list(items): return .int(Int64(items.count))
+            case .pending: return .pending
             default: return .null
             }
         case let .exists(inner):
-            return .bool(value(inner) != .null)
+            let v = value(inner)
+            return v == .pending ? .pending : .bool(v != .null)
+        }
+    }
+
+    /// `any` and `all` are `||` and `&&` over the elements (false and true for none); `count` counts
+    /// the true ones, and is pending while an element may or may not be.
+    private func quantify(_ kind: CompiledExpression.Quantifier, _ list: CompiledExpression, _ body: CompiledExpression) -> ConditionValue {
+        let items: [ConditionValue]
+        switch value(list) {
+        case let .list(values): items = values
+        case .pending: return .pending
+        default: return .null
+        }
+        var inner = self
+        var trueCount = 0
+        var undecided = false
+        var folded: Truth = kind == .all ? .yes : .no
+        for item in items {
+            switch item {
+            case .process, .socket, .pidfile: inner.subject = item
+            default: inner.element = item
+            }
+            let outcome = inner.truth(body)
+            switch kind {
+            case .count:
+                if outcome == .yes { trueCount += 1 } else if outcome.contains(.yes) { undecided = true }
+            case .any:
+                folded = folded.or(outcome)
+                if folded == .yes { return .bool(true) }
+            case .all:
+                folded = folded.and(outcome)
+                if folded == .no { return .bool(false) }
+            }
+        }
+        if kind == .count { return undecided ? .pending : .int(Int64(trueCount)) }
+        return folded.value
+    }
+
+    /// A string operator: null unless both sides are strings, pending while a side may become one.
+    private func strings(_ left: CompiledExpression, _ right: CompiledExpression, _ test: (String, String) -> Bool) -> ConditionValue {
+        let l = value(left)
+        guard Self.maybeString(l) else { return .null }
+        let r = value(right)
+        guard case let .string(text) = l, case let .string(part) = r else { return Self.maybeString(r) ? .pending : .null }
+        return .bool(test(text, part))
+    }
+
+    private static func maybeString(_ value: ConditionValue) -> Bool {
+        switch value {
+        case .string, .pending: true
+        default: false
         }
     }
 
@@ -122,7 +182,7 @@ struct ConditionEvaluator {
 
     private func describe(_ value: ConditionValue) -> String {
         switch value {
-        case .null: return "?"
+        case .null, .pending: return "?"
         case let .bool(b): return b ? "true" : "false"
         case let .int(i): return String(i)
         case let .float(f): return f == f.rounded() && abs(f) < 1e15 ? String(Int64(f)) : String((f * 10).rounded() / 10)
@@ -144,6 +204,7 @@ struct ConditionEvaluator {
     private func compare(_ op: ConditionSyntax.BinaryOperator, _ left: ConditionValue, _ right: ConditionValue) -> ConditionValue {
         // A null field makes a comparison unknown (`== null` was compiled into `exists`).
         if left == .null || right == .null { return .null }
+        if left == .pending || right == .pending { return .pending }
         if op == .equal || op == .notEqual { return .bool(left.same(as: right) == (op == .equal)) }
         if case let .string(a) = left, case let .string(b) = right {
             return .bool(ordered(op, a < b, a == b))
@@ -166,13 +227,35 @@ struct ConditionEvaluator {
         context.pidIndex[pid].map { .process($0) } ?? .null
     }
 
-    private func field(_ id: FieldID, of target: ConditionValue) -> ConditionValue {
+    private func field(_ id: FieldID, of target: ConditionValue, reads: FieldSet) -> ConditionValue {
         switch (id, target) {
-        case let (.process(field), .process(index)): return processField(field, index)
+        case let (.process(field), .process(index)):
+            if let partial, let pending = pending(field, index, reads, partial) { return pending }
+            return processField(field, index)
+        case (_, .pending): return .pending
         case let (.socket(field), .socket(index)): return socketField(field, index)
         case let (.pidfile(field), .pidfile(index)): return pidfileField(field, context.pidfiles[index])
         default: return .null
         }
+    }
+
+    /// In a partial evaluation, the field's value while the process still lacks what it rests on:
+    /// pending (the demand noted), or, while sampling candidates are chosen, the sampled fields as
+    /// the survey foretells them. Nil when the field is read.
+    private func pending(_ field: ProcessField, _ i: Int, _ reads: FieldSet, _ partial: PartialReads) -> ConditionValue? {
+        let processes = context.snapshot.processes
+        if let window = partial.window {
+            switch field {
+            case .cpu, .state:
+                partial.sample(processes[i].pid)
+                return .pending
+            case .stateBefore: return .string(processes[i].state)
+            case .age: return .duration(processes[i].age + window)
+            default: break
+            }
+        }
+        if reads.isEmpty || (field == .tracked && context.trackedPids.contains(processes[i].pid)) { return nil }
+        return partial.lacks(reads, of: processes[i]) ? .pending : nil
     }
 
     private func optional<T>(_ value: T?, _ wrap: (T) -> ConditionValue) -> ConditionValue {

@@ -13,6 +13,9 @@ enum ConditionValue: Equatable, Sendable {
     case socket(Int)
     case pidfile(Int)
     case map([String: String])
+    /// Not read yet (a partial evaluation, `PartialReads`): it may turn out to be anything, null
+    /// included, so whatever depends on it is pending too.
+    case pending
 
     /// Numbers of either kind as a Double, for mixed int/float comparisons.
     var number: Double? {

@@ -26,11 +26,12 @@ public struct EvaluationContext: Sendable {
         let trackedPids: Set<Int32>
         let pidIndex: [Int32: Int]
         let socketsByOwner: [Int32: [Int]]
+        let partial: PartialReads?
 
         init(
             snapshot: Snapshot, pidfiles: [PidFileRecord], baseline: Set<ProcessIdentity>?,
             samples: [Int32: (cpu: Double, stateBefore: String)]?, trackedPids: Set<Int32>,
-            pidIndex: [Int32: Int], socketsByOwner: [Int32: [Int]]
+            pidIndex: [Int32: Int], socketsByOwner: [Int32: [Int]], partial: PartialReads?
         ) {
             self.snapshot = snapshot
             self.pidfiles = pidfiles
@@ -39,6 +40,7 @@ public struct EvaluationContext: Sendable {
             self.trackedPids = trackedPids
             self.pidIndex = pidIndex
             self.socketsByOwner = socketsByOwner
+            self.partial = partial
         }
     }
 
@@ -58,10 +60,19 @@ public struct EvaluationContext: Sendable {
     var pidIndex: [Int32: Int] { storage.pidIndex }
     /// Socket indices by owner pid, for a process's `sockets`.
     var socketsByOwner: [Int32: [Int]] { storage.socketsByOwner }
+    /// Set for a scan's partial evaluations: what is not read yet is pending (`PartialReads`).
+    var partial: PartialReads? { storage.partial }
 
     public init(
         snapshot: Snapshot, pidfiles: [PidFileRecord] = [], baseline: Set<ProcessIdentity>? = nil,
         samples: [Int32: (cpu: Double, stateBefore: String)]? = nil, trackedPids: Set<Int32> = []
+    ) {
+        self.init(snapshot: snapshot, pidfiles: pidfiles, baseline: baseline, samples: samples, trackedPids: trackedPids, partial: nil)
+    }
+
+    init(
+        snapshot: Snapshot, pidfiles: [PidFileRecord], baseline: Set<ProcessIdentity>?,
+        samples: [Int32: (cpu: Double, stateBefore: String)]?, trackedPids: Set<Int32>, partial: PartialReads?
     ) {
         var index: [Int32: Int] = [:]
         index.reserveCapacity(snapshot.processes.count)
@@ -72,18 +83,23 @@ public struct EvaluationContext: Sendable {
         }
         storage = Storage(
             snapshot: snapshot, pidfiles: pidfiles, baseline: baseline, samples: samples, trackedPids: trackedPids,
-            pidIndex: index, socketsByOwner: owned)
+            pidIndex: index, socketsByOwner: owned, partial: partial)
     }
 
     /// Whether the condition holds for the process at `index` of the snapshot. Only a definite
     /// true matches: a condition that depends on a value zscan could not see is not a match.
     public func matches(_ condition: CompiledCondition, process index: Int) -> Bool {
         precondition(condition.subject == .process)
-        return ConditionEvaluator(context: self, subject: .process(index)).truth(condition.root) == true
+        return ConditionEvaluator(context: self, subject: .process(index)).truth(condition.root) == .yes
     }
 
     public func matches(_ condition: CompiledCondition, _ subject: FindingRef) -> Bool {
-        ConditionEvaluator(context: self, subject: subject.value).truth(condition.root) == true
+        truth(condition, subject) == .yes
+    }
+
+    /// The outcomes still possible for one subject (one, unless `partial` left a field pending).
+    func truth(_ condition: CompiledCondition, _ subject: FindingRef) -> Truth {
+        ConditionEvaluator(context: self, subject: subject.value).truth(condition.root)
     }
 
     /// The text a placeholder shows for one subject: numbers plainly, durations like `2m`, sizes
@@ -94,11 +110,11 @@ public struct EvaluationContext: Sendable {
 
     public func matches(_ condition: CompiledCondition, socket index: Int) -> Bool {
         precondition(condition.subject == .socket)
-        return ConditionEvaluator(context: self, subject: .socket(index)).truth(condition.root) == true
+        return ConditionEvaluator(context: self, subject: .socket(index)).truth(condition.root) == .yes
     }
 
     public func matches(_ condition: CompiledCondition, pidfile index: Int) -> Bool {
         precondition(condition.subject == .pidfile)
-        return ConditionEvaluator(context: self, subject: .pidfile(index)).truth(condition.root) == true
+        return ConditionEvaluator(context: self, subject: .pidfile(index)).truth(condition.root) == .yes
     }
 }

@@ -60,6 +60,12 @@ enum FieldID: Sendable, Equatable {
         }
     }
 
+    /// The per-process groups the field rests on (none for sockets and PID files, read whole).
+    var reads: FieldSet {
+        if case let .process(field) = self { return field.reads }
+        return []
+    }
+
     var spec: FieldSpec {
         switch self {
         case let .process(field): field.spec

@@ -5,6 +5,12 @@ extension Fixture {
     /// zombies: N children that exit at once; the handle leaves them unreaped until teardown.
     mutating func runZombies() throws(FixtureError) -> JSON {
         let count = try options.int("--count", default: 1, in: 0...10_000)
+        return object([("zombies", .ints(try makeZombies(count)))])
+    }
+
+    /// N children that exit at once; the handle waits for none of them before teardown, so each
+    /// stays a zombie (state Z, checked before returning) until then.
+    func makeZombies(_ count: Int) throws(FixtureError) -> [pid_t] {
         var zombies: [pid_t] = []
         for _ in 0..<count {
             let pid = try context.fork { _ in _exit(0) }
@@ -14,7 +20,7 @@ extension Fixture {
         try waitUntil("children to become zombies") {
             zombies.allSatisfy { ProcStat(pid: $0)?.isZombie ?? false }
         }
-        return object([("zombies", .ints(zombies))])
+        return zombies
     }
 
     /// spin: one child burning CPU until the lifeline ends (or --seconds pass).

@@ -39,26 +39,37 @@ extension Fixture {
     mutating func runStoppedListener() throws(FixtureError) -> JSON {
         let port = try options.int("--port", default: 0, in: 0...65535)
         let (address, proto) = try endpoint()
+        let listener = try forkStopping { listener in listener.bindInChild(port, address, proto) }
+        let report = try context.report.collect(1, until: setupDeadline)[0]
+        try awaitStopped(listener)
+        return object([("listener", .int(Int(listener))), ("port", .int(Int(report.value)))])
+    }
+
+    /// Forks a child that runs `prepare`, reports ready with its value, then stops itself with
+    /// SIGSTOP. The caller collects the report, then calls `awaitStopped`.
+    func forkStopping(_ prepare: (inout Context) -> Int32) throws(FixtureError) -> pid_t {
         let handle = handlePid
-        let listener = try context.fork { listener in
+        let child = try context.fork { child in
             // A stopped process cannot watch the lifeline, so the kernel kills it if the handle dies.
             Prctl.call(Prctl.setParentDeathSignal, UInt(SIGKILL))
             if getppid() != handle { _exit(0) }
-            listener.reportReady(value: listener.bindInChild(port, address, proto))
+            child.reportReady(value: prepare(&child))
             raise(SIGSTOP)
-            listener.lifeline.idle()  // only reached if someone sends SIGCONT
+            child.lifeline.idle()  // only reached if someone sends SIGCONT
         }
-        tracker.addDirect(listener, stopped: true)
-        let report = try context.report.collect(1, until: setupDeadline)[0]
+        tracker.addDirect(child, stopped: true)
+        return child
+    }
 
+    /// Waits until a child from `forkStopping` has stopped and shows state T.
+    func awaitStopped(_ child: pid_t) throws(FixtureError) {
         var status: Int32 = 0
         var result: pid_t
-        repeat { result = waitpid(listener, &status, WUNTRACED) } while result < 0 && errno == EINTR
-        guard result == listener, isStoppedStatus(status) else {
-            tracker.markReaped(listener)
-            throw FixtureError("the listener exited instead of stopping")
+        repeat { result = waitpid(child, &status, WUNTRACED) } while result < 0 && errno == EINTR
+        guard result == child, isStoppedStatus(status) else {
+            tracker.markReaped(child)
+            throw FixtureError("process \(child) exited instead of stopping")
         }
-        try waitUntil("the listener to show state T") { ProcStat(pid: listener)?.isStopped ?? false }
-        return object([("listener", .int(Int(listener))), ("port", .int(Int(report.value)))])
+        try waitUntil("process \(child) to show state T") { ProcStat(pid: child)?.isStopped ?? false }
     }
 }

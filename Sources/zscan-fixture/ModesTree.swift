@@ -74,11 +74,14 @@ extension Fixture {
     }
 
     /// population: the handle leads its own process group and forks N idle children with
-    /// K extra fds each; the first L also hold a TCP listener on 127.0.0.1.
+    /// K extra fds each; the first L also hold a TCP listener on 127.0.0.1. Then Z children that
+    /// stay zombies and S that stop themselves, as a real host has a few of each.
     mutating func runPopulation() throws(FixtureError) -> JSON {
         let count = try options.int("--count", default: 100, in: 0...50_000)
         let listeners = min(count, try options.int("--listeners", default: 50, in: 0...50_000))
         let fds = try options.int("--fds", default: 4, in: 0...1000)
+        let zombieCount = try options.int("--zombies", default: 0, in: 0...10_000)
+        let stoppedCount = try options.int("--stopped", default: 0, in: 0...1000)
         if setpgid(0, 0) != 0 && getpgrp() != handlePid {
             throw .system("setpgid")
         }
@@ -105,8 +108,17 @@ extension Fixture {
             }
             tracker.addDirect(member)
         }
-        _ = try context.report.collect(count, until: setupDeadline)
-        return object([("pgid", .int(Int(getpgrp()))), ("count", .int(count)), ("ports", .ints(ports))])
+        var stopped: [pid_t] = []
+        for _ in 0..<stoppedCount {
+            stopped.append(try forkStopping { _ in -1 })
+        }
+        _ = try context.report.collect(count + stoppedCount, until: setupDeadline)
+        for child in stopped { try awaitStopped(child) }
+        let zombies = try makeZombies(zombieCount)
+        return object([
+            ("pgid", .int(Int(getpgrp()))), ("count", .int(count)), ("ports", .ints(ports)),
+            ("zombies", .ints(zombies)), ("stopped", .ints(stopped)),
+        ])
     }
 }
 

@@ -39,7 +39,7 @@ struct Options {
         "tree": (["--depth", "--width"], []),
         "forker": (["--interval-ms"], []),
         "escaper": (["--interval-ms"], ["--own-group"]),
-        "population": (["--count", "--listeners", "--fds"], []),
+        "population": (["--count", "--listeners", "--fds", "--zombies", "--stopped"], []),
         "script-leak": (serverValued, serverFlags),
         "harness-killed": (serverValued, serverFlags),
         "job": (serverValued, serverFlags.union(["--keep-parent", "--job-alive"])),
@@ -71,8 +71,8 @@ struct Options {
           forker [--interval-ms M=20]             {"pid","forker"}
           escaper [--interval-ms M=20] [--own-group]
                                                   {"pid","escaper","pgid"}
-          population [--count N=100] [--listeners L=50] [--fds K=4]
-                                                  {"pid","pgid","count","ports":[...]}
+          population [--count N=100] [--listeners L=50] [--fds K=4] [--zombies Z=0] [--stopped S=0]
+                                                  {"pid","pgid","count","ports":[...],"zombies":[...],"stopped":[...]}
           script-leak [SERVER OPTIONS]            {"pid","session_leader","server","port"|null}
           harness-killed [SERVER OPTIONS]         {"pid","harness","server","port"|null}
           job [SERVER OPTIONS] [--keep-parent] [--job-alive]
@@ -84,6 +84,10 @@ struct Options {
         orphan --zombies N: once ready, the orphan forks N children that exit at once and never
         reaps them, so it is an orphaned parent of N zombies (all in state Z before the JSON line).
         daemon --conventions: D also moves to / (its standard streams are on /dev/null already).
+        population: N idle children with K extra fds each, the first L holding a TCP listener on
+        127.0.0.1; --zombies Z more that exit at once and are never waited for (state Z) and
+        --stopped S more that stop themselves with SIGSTOP (state T). All of them are children of
+        the handle in its process group and end with it (SIGTERM, SIGINT, SIGHUP or --ttl).
         script-leak: a terminal's shell S (setsid, "bash", stays) runs a script ("sh") that starts
         the server L in the background and exits, so L is adopted while its session leader lives.
         harness-killed: a harness H ("pytest") starts L with setsid, L's stdout and stderr on a

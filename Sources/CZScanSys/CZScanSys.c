@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
@@ -34,6 +35,12 @@ struct zs_dirent64 {
 int zs_openat(int dirfd, const char *path, int flags) { return openat(dirfd, path, flags); }
 
 long zs_getdents64(int fd, void *buf, size_t len) { return syscall(SYS_getdents64, fd, buf, len); }
+
+int zs_usable_cpus(void) {
+    cpu_set_t set;
+    if (sched_getaffinity(0, sizeof set, &set) != 0) return -1;
+    return CPU_COUNT(&set);
+}
 
 long zs_dirent_next(const void *buf, long len, long offset, const char **name, unsigned char *type) {
     if (offset >= len) return -1;

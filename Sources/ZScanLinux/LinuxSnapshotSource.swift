@@ -10,13 +10,6 @@ public struct LinuxSnapshotSource: SnapshotSource {
     /// Read zscan's own namespace's TCP table through netlink sock_diag (falling back to
     /// `/proc/net` when refused); only meaningful for the live `/proc`.
     public let useNetlink: Bool
-    /// Seconds a zombie must stay one to be kept. A parent that waits for its children reaps
-    /// each within moments of its exit, so a zombie seen once may be gone the next instant:
-    /// that is a process ending, not a zombie left behind (scripts/churn shows it). Zombies are read
-    /// again this long after the collection, and those reaped meanwhile are dropped as vanished.
-    /// The scan (`zscan scan`, `zscan run`) uses `scanZombieGrace`; a snapshot, `zscan ports` and
-    /// cleanup's rescans show the moment as it is and take 0.
-    public let zombieGrace: Double
     /// Only the processes that hold a socket the snapshot lists (`zscan ports`): each process's
     /// descriptors are read first, and the rest of it only if it holds one, which saves reading
     /// `stat`, `status` and `cmdline` of every other process.
@@ -26,34 +19,43 @@ public struct LinuxSnapshotSource: SnapshotSource {
     /// command's environment, and under `zscan run` its own `ZSCAN_RUN_ID` too.
     public let ownEnvironment: [String: String]
 
-    public static let scanZombieGrace = 0.05
+    /// A `complete` of at least this many processes is shared among worker threads; fewer are
+    /// read on the caller's thread (a thread costs more than reading a few processes).
+    static let processesPerWorker = 256
 
     public init(
         procRoot: String = "/proc", passwdPath: String = "/etc/passwd", threads: Int? = nil, useNetlink: Bool? = nil,
-        zombieGrace: Double = 0, onlySocketHolders: Bool = false, ownEnvironment: [String: String] = ProcessEnvironment.current
+        onlySocketHolders: Bool = false, ownEnvironment: [String: String] = ProcessEnvironment.current
     ) {
         self.procRoot = procRoot
         self.passwdPath = passwdPath
         self.threads = threads
         self.useNetlink = useNetlink ?? (procRoot == "/proc")
-        self.zombieGrace = zombieGrace
         self.onlySocketHolders = onlySocketHolders
         self.ownEnvironment = ownEnvironment
     }
 
+    /// Every group of `fields` for every process, in one pass.
     public func collect(what requested: FieldSet) throws(ScanError) -> Snapshot {
         let fields = requested.normalized
+        return try read(fields: fields, groups: fields)
+    }
+
+    /// Every process's `stat`, and its descriptors when socket owners or pipe readers are asked
+    /// about (`FieldSet.surveyed`), with the socket tables; the rest waits for `complete`.
+    public func survey(what requested: FieldSet) throws(ScanError) -> Snapshot {
+        let fields = requested.normalized
+        return try read(fields: fields, groups: fields.surveyed)
+    }
+
+    /// Reads `groups` of every process; `fields` (the snapshot's) decides what descriptor links and
+    /// socket tables are read for.
+    private func read(fields: FieldSet, groups: FieldSet) throws(ScanError) -> Snapshot {
         let started = HostFacts.monotonic()
         let takenAt = HostFacts.wallClock()
         let file = ProcFile()
         var host = HostFacts.read(procRoot: procRoot, file: file)
-
-        let procFD: Int32
-        do {
-            procFD = try ProcFile.openDirectory(procRoot)
-        } catch {
-            throw .procUnreadable(path: procRoot, errno: errno, reason: String(cString: strerror(errno)))
-        }
+        let procFD = try openRoot()
         defer { close(procFD) }
         let pids = try listPids(procFD: procFD)
 
@@ -68,11 +70,13 @@ public struct LinuxSnapshotSource: SnapshotSource {
         }
         let ownInodes = Set(sockets.map(\.inode))
 
-        let workers = threads ?? min(WorkerPool.onlineCores(), max(1, pids.count / 256))
+        let workers = workerCount(for: pids.count)
         let counted = CounterSlots(count: workers)
         let cursor = BatchCursor(total: pids.count, batch: 32)
         let hostFacts = host
         let ownNetns = ownNamespace
+        let perProcess = groups.intersection(.perProcess).subtracting(.provenance)
+        let holdersOnly = onlySocketHolders && fields.readsSockets
         // The workers fill the final array's own storage, one slot per pid, which is then
         // compacted in place: a snapshot's records exist once, never in a second copy.
         var processes = [ProcessRecord](unsafeUninitializedCapacity: pids.count) { storage, initialized in
@@ -80,10 +84,10 @@ public struct LinuxSnapshotSource: SnapshotSource {
             WorkerPool.run(count: workers) { worker in
                 let reader = ProcessReader(
                     fields: fields, host: hostFacts, ownNamespaceSockets: ownInodes, ownNamespace: ownNetns,
-                    onlySocketHolders: onlySocketHolders && fields.readsSockets)
+                    onlySocketHolders: holdersOnly)
                 while let range = cursor.take() {
                     for i in range {
-                        if let process = reader.read(pid: pids[i], procFD: procFD) { table.put(process, at: i) }
+                        if let process = reader.read(pid: pids[i], procFD: procFD, groups: perProcess) { table.put(process, at: i) }
                     }
                 }
                 counted.store(worker, reader.counters)
@@ -92,14 +96,7 @@ public struct LinuxSnapshotSource: SnapshotSource {
         }
         var counters = ScanCounters()
         for slot in counted.all { counters.add(slot) }
-        counters.vanished += dropReapedZombies(&processes, procFD: procFD, file: file)
-
-        if fields.contains(.status) {
-            let users = UserDirectory(passwdPath: passwdPath, file: file)
-            for i in processes.indices {
-                if let uid = processes[i].uid { processes[i].user = users.name(of: uid) }
-            }
-        }
+        if perProcess.contains(.status) { nameUsers(&processes, file: file) }
         if fields.readsSockets {
             let others = readOtherNamespaces(processes: processes, ownNamespace: ownNamespace, file: file)
             sockets += listeningOnly ? others.filter(\.isListening) : others
@@ -110,12 +107,14 @@ public struct LinuxSnapshotSource: SnapshotSource {
         // The snapshot holds the only reference, so linking updates the table in place.
         processes = []
         snapshot.link()
-        if fields.contains(.provenance) {
+        if groups.contains(.provenance) {
             var provenance = ProvenanceReader(procRoot: procRoot, fields: fields, ownEnvironment: ownEnvironment)
             provenance.read(into: &snapshot, procFD: procFD)
             snapshot.counters.add(provenance.counters)
-            snapshot.deriveProvenance(pidfiles: [])
+            for i in snapshot.processes.indices { snapshot.processes[i].read.insert(.provenance) }
         }
+        // Without the candidates' facts (a survey), provenance is decided for everyone else.
+        if fields.contains(.provenance) { snapshot.deriveProvenance(pidfiles: []) }
         if let initProcess = snapshot.process(pid: 1) {
             host.initPid = 1
             host.initName = initProcess.name
@@ -125,19 +124,98 @@ public struct LinuxSnapshotSource: SnapshotSource {
         return snapshot
     }
 
-    /// Reads every zombie again `zombieGrace` seconds after the collection and drops those whose
-    /// parent reaped them meanwhile (the pid is gone, or is another process now); returns how many.
-    private func dropReapedZombies(_ processes: inout [ProcessRecord], procFD: Int32, file: ProcFile) -> Int {
-        guard zombieGrace > 0, processes.contains(where: \.isZombie) else { return 0 }
-        Clock.sleep(zombieGrace)
-        let before = processes.count
-        processes.removeAll { process in
-            guard process.isZombie else { return false }
-            guard let (dirfd, stat) = ProcessReader.reopen(process.identity, procFD: procFD, file: file) else { return true }
-            close(dirfd)
-            return stat.state != "Z"
+    /// Reads, for each planned process, the groups it has not read yet, through its directory
+    /// reopened by identity (seconds may have passed since the survey); a process gone, turned
+    /// zombie or replaced meanwhile is dropped and counted as vanished.
+    public func complete(_ snapshot: inout Snapshot, plan: ReadPlan) {
+        guard !plan.isEmpty, let procFD = try? openRoot() else { return }
+        defer { close(procFD) }
+        let index = snapshot.pidIndex
+        var work: [(index: Int, groups: FieldSet)] = []
+        var provenance: Set<Int32> = []
+        for (pid, asked) in plan {
+            guard let i = index[pid] else { continue }
+            let missing = asked.normalized.intersection(.perProcess).subtracting(snapshot.processes[i].read)
+            var groups = missing.subtracting(.provenance)
+            if missing.contains(.provenance) {
+                provenance.insert(pid)
+                // The facts provenance rests on include these when the scan reads them at all.
+                groups.formUnion(snapshot.fields.intersection([.cwd, .cgroup]).subtracting(snapshot.processes[i].read))
+            }
+            if !groups.isEmpty { work.append((i, groups)) }
         }
-        return before - processes.count
+        work.sort { $0.index < $1.index }
+
+        let fields = snapshot.fields
+        let host = snapshot.host
+        let workers = workerCount(for: work.count)
+        let counted = CounterSlots(count: workers)
+        let cursor = BatchCursor(total: work.count, batch: 16)
+        let gone = Flags(count: work.count)
+        let items = work
+        snapshot.processes.withUnsafeMutableBufferPointer { records in
+            let shared = SharedRecords(records.baseAddress!)
+            WorkerPool.run(count: workers) { worker in
+                let reader = ProcessReader(fields: fields, host: host)
+                while let range = cursor.take() {
+                    for k in range where !reader.complete(&shared.base[items[k].index], groups: items[k].groups, procFD: procFD) {
+                        gone.set(k)
+                    }
+                }
+                counted.store(worker, reader.counters)
+            }
+        }
+        for slot in counted.all { snapshot.counters.add(slot) }
+        if work.contains(where: { $0.groups.contains(.status) }) { nameUsers(&snapshot.processes, file: ProcFile()) }
+
+        let dropped = Set(work.indices.filter(gone.isSet).map { snapshot.processes[work[$0].index].pid })
+        if !dropped.isEmpty {
+            snapshot.processes.removeAll { dropped.contains($0.pid) }
+            snapshot.link()
+        }
+        provenance.subtract(dropped)
+        if !provenance.isEmpty {
+            var reader = ProvenanceReader(procRoot: procRoot, fields: fields, ownEnvironment: ownEnvironment)
+            reader.read(into: &snapshot, procFD: procFD, pids: provenance)
+            snapshot.counters.add(reader.counters)
+            for i in snapshot.processes.indices where provenance.contains(snapshot.processes[i].pid) {
+                snapshot.processes[i].read.insert(.provenance)
+            }
+        }
+        if fields.contains(.provenance) { snapshot.deriveProvenance(pidfiles: []) }
+    }
+
+    /// Each process's `stat` now, by path: absent when it exited or its pid names another process.
+    public func reread(_ identities: [ProcessIdentity]) -> [ProcessIdentity: ProcessSample] {
+        guard !identities.isEmpty, let procFD = try? openRoot() else { return [:] }
+        defer { close(procFD) }
+        let reader = ProcessReader(fields: [], host: HostFacts.read(procRoot: procRoot, file: ProcFile()))
+        var samples: [ProcessIdentity: ProcessSample] = [:]
+        for identity in identities {
+            if let sample = reader.sample(identity, procFD: procFD) { samples[identity] = sample }
+        }
+        return samples
+    }
+
+    private func openRoot() throws(ScanError) -> Int32 {
+        do {
+            return try ProcFile.openDirectory(procRoot)
+        } catch {
+            throw .procUnreadable(path: procRoot, errno: errno, reason: String(cString: strerror(errno)))
+        }
+    }
+
+    /// `threads`, or one per usable core but no more than one per `processesPerWorker` processes.
+    private func workerCount(for processes: Int) -> Int {
+        threads ?? min(WorkerPool.usableCores(), max(1, processes / LinuxSnapshotSource.processesPerWorker))
+    }
+
+    /// The user names of the processes whose uid is known and name is not.
+    private func nameUsers(_ processes: inout [ProcessRecord], file: ProcFile) {
+        let users = UserDirectory(passwdPath: passwdPath, file: file)
+        for i in processes.indices where processes[i].user == nil {
+            if let uid = processes[i].uid { processes[i].user = users.name(of: uid) }
+        }
     }
 
     /// The numeric entries of the procfs root: thread-group leaders only (threads are not listed).
@@ -254,4 +332,25 @@ private final class SlotTable: @unchecked Sendable {
         }
         return count
     }
+}
+
+/// The snapshot's records while workers complete them, each at its own index.
+private final class SharedRecords: @unchecked Sendable {
+    let base: UnsafeMutablePointer<ProcessRecord>
+    init(_ base: UnsafeMutablePointer<ProcessRecord>) { self.base = base }
+}
+
+/// One flag per work item, each set by the one worker that holds that item.
+private final class Flags: @unchecked Sendable {
+    private let flags: UnsafeMutableBufferPointer<Bool>
+
+    init(count: Int) {
+        flags = .allocate(capacity: count)
+        flags.initialize(repeating: false)
+    }
+
+    deinit { flags.deallocate() }
+
+    func set(_ i: Int) { flags[i] = true }
+    func isSet(_ i: Int) -> Bool { flags[i] }
 }

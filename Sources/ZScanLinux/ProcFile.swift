@@ -96,7 +96,18 @@ final class ProcFile {
 struct DirectoryWalker {
     private var buffer = [UInt8](repeating: 0, count: 32 * 1024)
 
-    mutating func forEachEntry(fd: Int32, _ body: (UnsafePointer<CChar>, Int) -> Bool) throws(ProcFailure) {
+    /// The largest entry `getdents64` can return: the 19 bytes before `d_name`, a 255-byte name
+    /// and its NUL, rounded up to 8.
+    private static let largestEntry = 280
+
+    /// `procfs`: the directory is a procfs one (`/proc`, `/proc/PID/fd`), whose listing fills the
+    /// buffer until the next entry does not fit (`proc_pid_readdir`, `proc_readfd_common` stop only
+    /// when `dir_emit` refuses), so a batch that leaves room for the largest entry is the last and
+    /// the `getdents64` that would return 0 is skipped (half of all calls for a process's `fd/`).
+    /// A pending signal also ends a batch early (`filldir64`); zscan's signals either end it or are
+    /// blocked while it reads (`CommandRunner`), so only a stop (Ctrl-Z, a cgroup freeze) in the
+    /// middle of a listing could cut one short.
+    mutating func forEachEntry(fd: Int32, procfs: Bool = false, _ body: (UnsafePointer<CChar>, Int) -> Bool) throws(ProcFailure) {
         while true {
             let n = buffer.withUnsafeMutableBytes { zs_getdents64(fd, $0.baseAddress, $0.count) }
             if n < 0 { throw ProcFailure(errno: errno) }
@@ -116,7 +127,7 @@ struct DirectoryWalker {
                 }
                 return true
             }
-            if !more { return }
+            if !more || (procfs && n <= buffer.count - DirectoryWalker.largestEntry) { return }
         }
     }
 }

@@ -1,14 +1,22 @@
 import Glibc
 import ZScanCore
 
-/// Reads one process from its `/proc/PID` directory, each file at most once, only the groups asked
-/// for. All reads go through one directory descriptor, so they all describe the same process: if the
-/// pid is reused meanwhile, reads fail with ESRCH instead of describing the newcomer.
+/// Reads processes from procfs, each file at most once, only the groups asked for.
+///
+/// A pass over every process (`read(pid:procFD:groups:)`) names each file by its path under the
+/// procfs root's descriptor (`123/stat`) and opens no directory of the process's own: for one of
+/// its reads to describe another process, the pid would have to be freed and handed out again
+/// within the microseconds between two reads, after the kernel cycled through its whole pid space.
+/// Reads seconds later (`complete`) go through the process's directory, reopened and checked
+/// against its identity first (`reopen`), so each of them describes that process or fails.
 final class ProcessReader {
     private let file = ProcFile()
     private var walker = DirectoryWalker()
-    private let fields: FieldSet
     private let host: HostInfo
+    /// Descriptor links are followed for the sockets among them when socket tables are read, and
+    /// for the pipes when provenance is; otherwise `fd/` is only counted.
+    private let linksSockets: Bool
+    private let linksPipes: Bool
     /// Inodes of the sockets in zscan's own network namespace: a process holding any other socket
     /// is in (or holds a socket of) another namespace, whose tables must be read too.
     private let ownNamespaceSockets: Set<UInt64>
@@ -17,59 +25,99 @@ final class ProcessReader {
     /// Read a process only if it holds one of `ownNamespaceSockets` or is in another network
     /// namespace and holds a socket there (`zscan ports`): its descriptors first, the rest only then.
     private let onlySocketHolders: Bool
+    /// One descriptor's link target (`socket:[INODE]` fits with room to spare; longer ones are
+    /// cut, which no socket or pipe target is).
+    private let link = UnsafeMutableBufferPointer<CChar>.allocate(capacity: 64)
     private(set) var counters = ScanCounters()
 
+    /// `fields`: the snapshot's (normalized) groups, which decide what descriptor links are for.
     init(
         fields: FieldSet, host: HostInfo, ownNamespaceSockets: Set<UInt64> = [], ownNamespace: UInt64? = nil,
         onlySocketHolders: Bool = false
     ) {
-        self.fields = fields
         self.host = host
+        linksSockets = fields.readsSockets
+        linksPipes = fields.contains(.provenance)
         self.ownNamespaceSockets = ownNamespaceSockets
         self.ownNamespace = ownNamespace
         self.onlySocketHolders = onlySocketHolders
     }
 
-    /// The process, or nil if it vanished while being read (counted).
-    func read(pid: Int32, procFD: Int32) -> ProcessRecord? {
-        let dirfd: Int32
-        do {
-            dirfd = try ProcFile.openDirectory(String(pid), relativeTo: procFD)
-        } catch {
-            counters.vanished += 1
-            return nil
-        }
-        defer { close(dirfd) }
+    deinit { link.deallocate() }
 
+    /// The process's `stat` and `groups`, read by path; nil when it vanished while being read
+    /// (counted), or, for socket holders only, when it holds none of the sockets asked about.
+    func read(pid: Int32, procFD: Int32, groups: FieldSet) -> ProcessRecord? {
+        let place = Place(procFD: procFD, pid: pid)
         // Holders only: a process whose descriptors hold none of the sockets asked about is passed
         // over unread (not counted), one that is gone or unlistable too (it holds nothing we can see).
         var held: Descriptors? = nil
-        var netns: UInt64? = nil
         if onlySocketHolders {
-            guard case .listed(let descriptors) = readDescriptors(dirfd: dirfd) else { return nil }
-            if !descriptors.inodes.contains(where: ownNamespaceSockets.contains) {
-                netns = otherNamespace(of: descriptors, dirfd: dirfd)
-                guard let netns, netns != ownNamespace else { return nil }
-            }
+            guard case .listed(let descriptors) = readDescriptors(at: place),
+                descriptors.inodes.contains(where: ownNamespaceSockets.contains)
+                    || descriptors.netns.map({ $0 != ownNamespace }) == true
+            else { return nil }
             held = descriptors
         }
-
-        guard let count = try? file.read("stat", relativeTo: dirfd),
-            let stat = file.parse(count, { StatParser.parse($0) })
-        else {
+        guard let stat = readStat(place.path("stat"), relativeTo: procFD) else {
             counters.vanished += 1
             return nil
         }
+        var process = record(pid: pid, stat)
+        guard fill(&process, groups: groups, at: place, held: held) else {
+            counters.vanished += 1
+            return nil
+        }
+        process.read = groups
+        return process
+    }
+
+    /// Reads `groups` more of a process read earlier, through its directory reopened by identity,
+    /// and adds them to its `read`; false (counted as vanished) when it has exited or turned zombie
+    /// since, or its pid names another process now. Its `stat` fields stay as first read.
+    func complete(_ process: inout ProcessRecord, groups: FieldSet, procFD: Int32) -> Bool {
+        guard let (dirfd, stat) = ProcessReader.reopen(process.identity, procFD: procFD, file: file) else {
+            counters.vanished += 1
+            return false
+        }
+        defer { close(dirfd) }
+        guard stat.state != "Z" || process.isZombie, fill(&process, groups: groups, at: Place(directory: dirfd), held: nil)
+        else {
+            counters.vanished += 1
+            return false
+        }
+        process.read.formUnion(groups)
+        return true
+    }
+
+    /// `stat` as it is now, for a second reading: nil when the process has exited or its pid names
+    /// another process (another start time).
+    func sample(_ identity: ProcessIdentity, procFD: Int32) -> ProcessSample? {
+        guard let stat = readStat(String(identity.pid) + "/stat", relativeTo: procFD), stat.startTicks == identity.startTicks
+        else { return nil }
+        return ProcessSample(state: stat.state, cpuTime: Double(stat.utime + stat.stime) / Double(host.clockTicks))
+    }
+
+    private func readStat(_ path: String, relativeTo dirfd: Int32) -> StatFields? {
+        guard let count = try? file.read(path, relativeTo: dirfd) else { return nil }
+        return file.parse(count) { StatParser.parse($0) }
+    }
+
+    private func record(pid: Int32, _ stat: StatFields) -> ProcessRecord {
         let hz = Double(host.clockTicks)
         let started = Double(stat.startTicks) / hz
-        var process = ProcessRecord(
+        return ProcessRecord(
             pid: pid, ppid: stat.ppid, pgid: stat.pgid, sid: stat.sid, tty: TTYName.name(stat.ttyNr),
             state: stat.state, name: stat.name, startTicks: stat.startTicks,
             startedAt: ((host.bootTime + started) * 100).rounded() / 100,
             age: max(0, ((host.uptime - started) * 100).rounded() / 100),
             cpuTime: Double(stat.utime + stat.stime) / hz, rss: stat.rssPages * UInt64(host.pageSize),
             threads: stat.threads, kernelThread: stat.isKernelThread)
+    }
 
+    /// Reads `groups` of a process whose `stat` is in `process`; false when a file every live
+    /// process has shows that it exited meanwhile.
+    private func fill(_ process: inout ProcessRecord, groups: FieldSet, at place: Place, held: Descriptors?) -> Bool {
         // A file every live process has (even a zombie) that fails with ESRCH/ENOENT means it exited.
         var vanished = false
         func note(_ failure: ProcFailure, mustExist: Bool) {
@@ -79,28 +127,31 @@ final class ProcessReader {
             case .other: break
             }
         }
+        // A zombie has released its memory, files and directories and a kernel thread never had
+        // its own: their command lines read empty and their `exe`, `cwd` and `fd/` cannot be read,
+        // so none of them is.
+        let hollow = process.isZombie || process.kernelThread
 
-        if fields.contains(.status) {
+        if groups.contains(.status) {
             // The kernel makes /proc/PID owned by the euid of a dumpable process and by root
             // otherwise (task_dump_owner), so only a root-owned directory needs `status` to tell.
-            var info = Glibc.stat()
-            if fstat(dirfd, &info) == 0 && (info.st_uid != 0 || process.kernelThread) {
-                process.uid = info.st_uid
+            if let owner = place.owner(), owner != 0 || process.kernelThread {
+                process.uid = owner
             } else {
                 do {
-                    let n = try file.read("status", relativeTo: dirfd)
+                    let n = try file.read(place.path("status"), relativeTo: place.fd)
                     process.uid = file.parse(n) { StatusParser.effectiveUID($0) }
                 } catch { note(error, mustExist: true) }
             }
         }
-        if fields.contains(.cmdline) && process.kernelThread {
-            // A kernel thread has no memory map, so no arguments: nothing to read.
-            if fields.contains(.args) { process.args = [] }
+        let splitsArgs = groups.contains(.args)
+        if !groups.isDisjoint(with: [.cmdline, .args]) && hollow {
+            if splitsArgs { process.args = [] }
             process.cmdline = ""
-        } else if fields.contains(.cmdline) {
+        } else if !groups.isDisjoint(with: [.cmdline, .args]) {
             do {
-                let n = try file.read("cmdline", relativeTo: dirfd)
-                if fields.contains(.args) {
+                let n = try file.read(place.path("cmdline"), relativeTo: place.fd)
+                if splitsArgs {
                     let parsed = file.parse(n) { CmdlineParser.parse($0) }
                     process.args = parsed.args
                     process.cmdline = parsed.cmdline
@@ -109,15 +160,23 @@ final class ProcessReader {
                 }
             } catch { note(error, mustExist: true) }
         }
-        if fields.contains(.exe) && !process.kernelThread {
-            do { process.exe = file.string(try file.readLink("exe", relativeTo: dirfd)) } catch { note(error, mustExist: false) }
-        }
-        if fields.contains(.cwd) && !process.kernelThread {
-            do { process.cwd = file.string(try file.readLink("cwd", relativeTo: dirfd)) } catch { note(error, mustExist: false) }
-        }
-        if fields.contains(.cgroup) {
+        if groups.contains(.exe) && !hollow {
             do {
-                let n = try file.read("cgroup", relativeTo: dirfd)
+                let link = ExeLink.resolve(file.string(try file.readLink(place.path("exe"), relativeTo: place.fd)))
+                process.exe = link.path
+                process.exeDeleted = link.deleted
+            } catch { note(error, mustExist: false) }
+        }
+        if groups.contains(.cwd) && process.kernelThread {
+            // Kernel threads share the kernel's initial filesystem context, whose root and working
+            // directory are `/` (psutil reads the same).
+            process.cwd = "/"
+        } else if groups.contains(.cwd) && !hollow {
+            do { process.cwd = file.string(try file.readLink(place.path("cwd"), relativeTo: place.fd)) } catch { note(error, mustExist: false) }
+        }
+        if groups.contains(.cgroup) {
+            do {
+                let n = try file.read(place.path("cgroup"), relativeTo: place.fd)
                 process.cgroup = file.parse(n) { CgroupParser.path($0) }
             } catch { note(error, mustExist: true) }
         }
@@ -125,43 +184,39 @@ final class ProcessReader {
             process.fds = held.count
             process.socketInodes = held.inodes
             process.pipeInodes = held.pipes
-            process.netns = netns
-        } else if fields.contains(.fds) && process.kernelThread {
+            process.netns = held.netns
+        } else if groups.contains(.fds) && hollow {
             process.fds = 0
-        } else if fields.contains(.fds) {
-            switch readDescriptors(dirfd: dirfd) {
+        } else if groups.contains(.fds) {
+            switch readDescriptors(at: place) {
             case .listed(let descriptors):
                 process.fds = descriptors.count
                 process.socketInodes = descriptors.inodes
                 process.pipeInodes = descriptors.pipes
-                if fields.readsSockets { process.netns = otherNamespace(of: descriptors, dirfd: dirfd) }
+                process.netns = descriptors.netns
             case .gone:
-                // A zombie's fd directory cannot be opened either; it holds no descriptors.
-                if process.isZombie { process.fds = 0 } else { vanished = true }
+                vanished = true
             case .unreadable:
                 break
             }
         }
-        if fields.contains(.env) && !process.kernelThread {
+        if groups.contains(.env) && !process.kernelThread {
             do {
-                let n = try file.read("environ", relativeTo: dirfd)
+                let n = try file.read(place.path("environ"), relativeTo: place.fd)
                 process.env = file.parse(n) { EnvironParser.parse($0) }
             } catch { note(error, mustExist: false) }
         }
-        if vanished {
-            counters.vanished += 1
-            return nil
-        }
-        process.read = fields
-        return process
+        return !vanished
     }
 
-    /// What `fd/` holds: how many descriptors, the inodes of the sockets among them, and of the
-    /// pipes when `.provenance` is read.
+    /// What `fd/` holds: how many descriptors, the inodes of the sockets among them (when socket
+    /// tables are read) and of the pipes (when provenance is), and the network namespace when it
+    /// holds a socket outside zscan's own namespace's tables.
     struct Descriptors {
-        var count: Int
-        var inodes: [UInt64]
+        var count = 0
+        var inodes: [UInt64] = []
         var pipes: [UInt64] = []
+        var netns: UInt64? = nil
     }
 
     enum DescriptorListing {
@@ -172,12 +227,12 @@ final class ProcessReader {
         case unreadable
     }
 
-    /// Counts descriptors and collects socket inodes (`socket:[INODE]` link targets), and pipe
-    /// inodes (`pipe:[INODE]`) when `.provenance` is read, from the same readlink of each.
-    private func readDescriptors(dirfd: Int32) -> DescriptorListing {
+    /// Counts descriptors and, when their links are needed, collects the inodes of sockets
+    /// (`socket:[INODE]` link targets) and pipes (`pipe:[INODE]`) from one readlink of each.
+    private func readDescriptors(at place: Place) -> DescriptorListing {
         let fdDir: Int32
         do {
-            fdDir = try ProcFile.openDirectory("fd", relativeTo: dirfd)
+            fdDir = try ProcFile.openDirectory(place.path("fd"), relativeTo: place.fd)
         } catch {
             if error == .gone { return .gone }
             counters.denied += 1
@@ -185,29 +240,25 @@ final class ProcessReader {
             return .unreadable
         }
         defer { close(fdDir) }
-        var count = 0
+        var descriptors = Descriptors()
+        var follows = linksSockets || linksPipes
         var linksDenied = false
-        var inodes: [UInt64] = []
-        var pipes: [UInt64] = []
-        let readsPipes = fields.contains(.provenance)
-        var link = [UInt8](repeating: 0, count: 64)
         do {
-            try walker.forEachEntry(fd: fdDir) { name, _ in
-                count += 1
-                if linksDenied { return true }
-                let n = link.withUnsafeMutableBufferPointer { buffer in
-                    buffer.withMemoryRebound(to: CChar.self) { readlinkat(fdDir, name, $0.baseAddress!, $0.count) }
-                }
+            try walker.forEachEntry(fd: fdDir, procfs: true) { name, _ in
+                descriptors.count += 1
+                guard follows else { return true }
+                let n = readlinkat(fdDir, name, link.baseAddress!, link.count)
                 // Denied for one descriptor means denied for all: keep counting, stop following.
-                if n < 0 && (errno == EACCES || errno == EPERM) { linksDenied = true }
+                if n < 0 && (errno == EACCES || errno == EPERM) {
+                    linksDenied = true
+                    follows = false
+                }
                 guard n > 0 else { return true }
-                link.withUnsafeBufferPointer { buffer in
-                    let target = UnsafeBufferPointer(rebasing: buffer[0..<n])
-                    if let inode = LinkTarget.inode(target, prefix: LinkTarget.socket) {
-                        inodes.append(inode)
-                    } else if readsPipes, let inode = LinkTarget.inode(target, prefix: LinkTarget.pipe) {
-                        pipes.append(inode)
-                    }
+                let target = UnsafeBufferPointer(start: UnsafeRawPointer(link.baseAddress!).assumingMemoryBound(to: UInt8.self), count: n)
+                if linksSockets, let inode = LinkTarget.inode(target, prefix: LinkTarget.socket) {
+                    descriptors.inodes.append(inode)
+                } else if linksPipes, let inode = LinkTarget.inode(target, prefix: LinkTarget.pipe) {
+                    descriptors.pipes.append(inode)
                 }
                 return true
             }
@@ -223,25 +274,53 @@ final class ProcessReader {
             counters.denied += 1
             counters.fdsUnreadable += 1
         }
-        return .listed(Descriptors(count: count, inodes: inodes, pipes: pipes))
+        if linksSockets { descriptors.netns = otherNamespace(of: descriptors, at: place) }
+        return .listed(descriptors)
     }
 
     /// The network namespace of a process holding a socket outside zscan's own namespace's table
     /// (it is in, or holds a socket of, another namespace, whose tables must be read too); nil
     /// when every socket it holds is in that table.
-    private func otherNamespace(of descriptors: Descriptors, dirfd: Int32) -> UInt64? {
+    private func otherNamespace(of descriptors: Descriptors, at place: Place) -> UInt64? {
         guard descriptors.inodes.contains(where: { !ownNamespaceSockets.contains($0) }),
-            let n = try? file.readLink("ns/net", relativeTo: dirfd)
+            let n = try? file.readLink(place.path("ns/net"), relativeTo: place.fd)
         else { return nil }
         return NamespaceLink.inode(file.buffer, count: n)
     }
 }
 
+/// Where a process's files are named from: `PID/NAME` under the procfs root's descriptor, or
+/// `NAME` under the process's own directory.
+private struct Place {
+    let fd: Int32
+    /// `PID/`, or "" under the process's own directory.
+    let prefix: String
+
+    init(procFD: Int32, pid: Int32) {
+        fd = procFD
+        prefix = String(pid) + "/"
+    }
+
+    init(directory: Int32) {
+        fd = directory
+        prefix = ""
+    }
+
+    func path(_ name: String) -> String { prefix + name }
+
+    /// The owner of the process's directory, or nil when it cannot be seen.
+    func owner() -> uid_t? {
+        var info = Glibc.stat()
+        let rc = prefix.isEmpty ? fstat(fd, &info) : fstatat(fd, String(prefix.dropLast()), &info, 0)
+        return rc == 0 ? info.st_uid : nil
+    }
+}
+
 extension ProcessReader {
     /// Opens `/proc/PID` again for a process read earlier, with its `stat` as it is now; nil when
-    /// it has exited or its pid names another process since (another start time). As in
-    /// `read(pid:procFD:)`, every later read through the descriptor describes that same process
-    /// or fails: a pid reused meanwhile is never taken for it.
+    /// it has exited or its pid names another process since (another start time). Every later
+    /// read through the descriptor describes that same process or fails: a pid reused meanwhile
+    /// is never taken for it.
     static func reopen(_ identity: ProcessIdentity, procFD: Int32, file: ProcFile) -> (fd: Int32, stat: StatFields)? {
         guard let dirfd = try? ProcFile.openDirectory(String(identity.pid), relativeTo: procFD) else { return nil }
         guard let count = try? file.read("stat", relativeTo: dirfd), let stat = file.parse(count, { StatParser.parse($0) }),

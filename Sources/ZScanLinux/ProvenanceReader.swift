@@ -38,10 +38,12 @@ struct ProvenanceReader {
         var verdict: JobCookie.Verdict?
     }
 
-    /// Fills the candidates' facts, zscan's own `cgroup` (a `*.service` unit that is zscan's own,
-    /// a CI agent's, is not a sign of detaching) and `jobAlive`.
-    mutating func read(into snapshot: inout Snapshot, procFD: Int32) {
-        let candidates = Lineage.adoptionCandidates(in: snapshot)
+    /// Fills the candidates' facts (only those with a pid in `pids`, when given), zscan's own
+    /// `cgroup` (a `*.service` unit that is zscan's own, a CI agent's, is not a sign of detaching)
+    /// and `jobAlive`.
+    mutating func read(into snapshot: inout Snapshot, procFD: Int32, pids: Set<Int32>? = nil) {
+        var candidates = Lineage.adoptionCandidates(in: snapshot)
+        if let pids { candidates.removeAll { !pids.contains(snapshot.processes[$0].pid) } }
         guard !candidates.isEmpty else { return }
         let locks = FileLocks.read(path: procRoot + "/locks", file: file) ?? []
         var otherJobs: [String: [Int]] = [:]

@@ -1,3 +1,4 @@
+import CZScanSys
 import Glibc
 import Synchronization
 
@@ -5,7 +6,12 @@ import Synchronization
 /// Workers pull batches from a shared atomic cursor, so a few fd-heavy processes do not leave one
 /// thread idle while the other works.
 enum WorkerPool {
-    static func onlineCores() -> Int { max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))) }
+    /// The cores this process may run on (its affinity mask: `taskset`, a container's cpuset), or
+    /// the online ones when the mask cannot be read.
+    static func usableCores() -> Int {
+        let usable = Int(zs_usable_cpus())
+        return max(1, usable > 0 ? usable : Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+    }
 
     static func run(count: Int, _ body: @escaping @Sendable (Int) -> Void) {
         if count <= 1 {

@@ -194,20 +194,34 @@ final class RealProcessTests: XCTestCase {
     }
 
     /// A child that exits and is reaped moments later is a process ending, not a zombie left behind
-    /// (as under scripts/churn): the collector reads zombies again after its grace and drops the reaped ones.
+    /// (as under scripts/churn): the scan reads zombies again once its grace has passed since the
+    /// survey and drops the reaped ones; the survey itself keeps every zombie it saw.
     func testZombieReapedDuringTheGraceIsDropped() throws {
         let reaped = try exitedChild()
         let kept = try exitedChild()
         defer { _ = waitpid(kept, nil, 0) }
-        // Reaped 0.3 s into the 1 s grace; a collection slower than 0.3 s never sees it at all.
+        // Reaped 0.3 s into the 1 s grace; a survey slower than 0.3 s never sees it at all.
         let reaper = Thread {
             usleep(300_000); _ = waitpid(reaped, nil, 0)
         }
         reaper.start()
-        let s = try LinuxSnapshotSource(zombieGrace: 1).collect(what: .standard)
-        XCTAssertNil(s.process(pid: reaped), "a zombie reaped during the grace is dropped")
-        XCTAssertEqual(s.process(pid: kept)?.state, "Z", "a zombie still there after the grace is kept")
-        XCTAssertEqual(s.process(pid: kept)?.ppid, getpid())
+        let source = LinuxSnapshotSource()
+        let surveyed = try source.survey(what: .standard)
+        XCTAssertEqual(surveyed.process(pid: kept)?.state, "Z")
+        let rules = try RuleLoader.load([
+            RuleSource(
+                name: "test.json5",
+                bytes: Array(#"{format_version: 1, rules: [{id: "z", title: "t", severity: "warning", when: "state == 'Z' && ppid == \#(getpid())", message: "{pid}"}]}"#.utf8))
+        ]).rules
+        let pipeline = ScanPipeline(
+            source: source, pidfileSource: nil, wait: { usleep(UInt32($0 * 1e6)) }, now: { Date().timeIntervalSince1970 },
+            monotonic: { ProcessInfo.processInfo.systemUptime })
+        let result = try pipeline.run(ScanPipeline.Request(scanner: Scanner(rules: rules), sampleSeconds: 0, zombieGrace: 1))
+        let found = result.findings.compactMap { finding -> Int32? in
+            if case let .process(process) = finding.subject { process.pid } else { nil }
+        }
+        XCTAssertFalse(found.contains(reaped), "a zombie reaped during the grace is dropped")
+        XCTAssertTrue(found.contains(kept), "a zombie still there after the grace is kept")
     }
 
     /// Starts /bin/true as a child of this test and returns its pid once it is a zombie (not reaped).
@@ -228,7 +242,7 @@ final class RealProcessTests: XCTestCase {
     func testSnapshotOfThisMachineRoundTrips() throws {
         let s = try snapshot(.all)
         XCTAssertGreaterThan(s.processes.count, 5)
-        XCTAssertEqual(try Snapshot.decode(json: s.jsonBytes()), s)
+        XCTAssertEqual(try Snapshot.decode(json: s.jsonBytes()), s.asSaved)
         XCTAssertTrue(s.processes.contains { $0.kernelThread } || s.process(pid: 2) == nil)
         XCTAssertEqual(s.processes.map(\.pid), s.processes.map(\.pid).sorted())
     }

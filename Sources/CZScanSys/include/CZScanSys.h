@@ -29,6 +29,9 @@ int zs_set_child_subreaper(int on);
 /// prctl(PR_GET_CHILD_SUBREAPER): 1 when this process is a child subreaper, 0 when not, -1 on error.
 int zs_is_child_subreaper(void);
 
+/// The CPUs this process may run on (sched_getaffinity, CPU_COUNT), or -1.
+int zs_usable_cpus(void);
+
 /// sysconf(_SC_CLK_TCK), the unit of /proc/PID/stat times.
 long zs_clock_ticks(void);
 

@@ -30,6 +30,8 @@ public struct FieldSet: OptionSet, Sendable, Hashable {
 
     public static let standard: FieldSet = [.status, .cmdline, .args, .exe, .cwd, .cgroup, .fds, .sockets, .provenance]
     public static let all: FieldSet = [.standard, .env]
+    /// The groups read for each process on its own; the others are socket tables.
+    public static let perProcess: FieldSet = [.status, .cmdline, .args, .exe, .cwd, .cgroup, .fds, .env, .provenance]
 
     /// Names accepted by `--fields`, in the order they are documented.
     public static let named: [(name: String, set: FieldSet)] = [

@@ -13,6 +13,9 @@ public struct ProcessRecord: Sendable, Equatable {
     /// `comm`: at most 15 bytes, chosen by the process itself, so untrusted.
     public var name: String
     public var exe: String?
+    /// The binary was deleted or replaced since the process started (`exe` ended in ` (deleted)`
+    /// and no file of that full name exists; `exe` is shown without the suffix); nil when `exe` is.
+    public var exeDeleted: Bool?
     /// Arguments joined by single spaces; "" for zombies and kernel threads; nil when unreadable.
     public var cmdline: String?
     public var args: [String]?
@@ -94,7 +97,7 @@ public struct ProcessRecord: Sendable, Equatable {
 
     public init(
         pid: Int32, ppid: Int32, pgid: Int32 = 0, sid: Int32 = 0, tty: String? = nil,
-        state: String = "S", name: String = "", exe: String? = nil, cmdline: String? = nil,
+        state: String = "S", name: String = "", exe: String? = nil, exeDeleted: Bool? = nil, cmdline: String? = nil,
         args: [String]? = nil, cwd: String? = nil, user: String? = nil, uid: UInt32? = nil,
         startTicks: UInt64 = 0, startedAt: Double = 0, age: Double = 0, cpuTime: Double = 0,
         rss: UInt64 = 0, threads: Int = 1, fds: Int? = nil, ports: [Int]? = nil,
@@ -113,6 +116,7 @@ public struct ProcessRecord: Sendable, Equatable {
         self.state = state
         self.name = name
         self.exe = exe
+        self.exeDeleted = exeDeleted
         self.cmdline = cmdline
         self.args = args
         self.cwd = cwd
@@ -159,7 +163,9 @@ public struct ProcessRecord: Sendable, Equatable {
     /// `socket_inodes`, `pipe_inodes` and `job_cookie` are not rule fields, and fields worked out when rules run (`cpu`,
     /// `parent`, `new`, …) are not stored.
     public enum CodingKeys: String, CaseIterable, RecordKey {
-        case pid, ppid, pgid, sid, tty, state, name, exe, cmdline, args, cwd, user, uid
+        case pid, ppid, pgid, sid, tty, state, name, exe
+        case exeDeleted = "exe_deleted"
+        case cmdline, args, cwd, user, uid
         case startTicks = "start_ticks"
         case startedAt = "started_at"
         case age
@@ -192,6 +198,7 @@ public struct ProcessRecord: Sendable, Equatable {
             case .state: try a(\.state, required: true)
             case .name: try a(\.name, required: true)
             case .exe: try a(\.exe)
+            case .exeDeleted: try a(\.exeDeleted)
             case .cmdline: try a(\.cmdline)
             case .args: try a(\.args)
             case .cwd: try a(\.cwd)

@@ -274,6 +274,7 @@ struct ConditionEvaluator {
         case .state: return .string(processes[i].state)
         case .name: return .string(processes[i].name)
         case .exe: return optional(processes[i].exe) { .string($0) }
+        case .exeDeleted: return optional(processes[i].exeDeleted) { .bool($0) }
         case .cmdline: return optional(processes[i].cmdline) { .string($0) }
         case .args: return optional(processes[i].args) { .list($0.map { .string($0) }) }
         case .cwd: return optional(processes[i].cwd) { .string($0) }

@@ -58,11 +58,6 @@ final class PartialReads: @unchecked Sendable {  // one evaluation at a time use
     }
 }
 
-extension FieldSet {
-    /// The groups read for each process on its own; the others are socket tables.
-    static let perProcess: FieldSet = [.status, .cmdline, .args, .exe, .cwd, .cgroup, .fds, .env, .provenance]
-}
-
 extension ProcessField {
     /// The per-process groups its value rests on. `tracked` reads no environment itself, but one read
     /// for another field shows the `zscan run` cookie, so it waits for that read like `env` does.

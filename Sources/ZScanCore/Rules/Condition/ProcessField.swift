@@ -1,6 +1,6 @@
 /// The fields of a process, one entry each. `ConditionEvaluator.processField` reads each one.
 enum ProcessField: String, ExampleField {
-    case pid, ppid, pgid, sid, tty, state, name, exe, cmdline, args, cwd, user, uid
+    case pid, ppid, pgid, sid, tty, state, name, exe, exeDeleted = "exe_deleted", cmdline, args, cwd, user, uid
     case startTicks = "start_ticks", startedAt = "started_at", age, cpu, stateBefore = "state_before"
     case cpuTime = "cpu_time", rss, threads, fds, ports, listening, connections, sockets, children, parent
     case env, cgroup, kernelThread = "kernel_thread", adopted, reparented, sessionAlive = "session_alive", detached, orphaned
@@ -20,6 +20,7 @@ enum ProcessField: String, ExampleField {
         case .state: stored(K.state, .string)
         case .name: stored(K.name, .string)
         case .exe: stored(K.exe, .string, .exe)
+        case .exeDeleted: stored(K.exeDeleted, .bool, .exe)
         case .cmdline: stored(K.cmdline, .string, .cmdline)
         case .args: stored(K.args, .list(.string), [.cmdline, .args])
         case .cwd: stored(K.cwd, .string, .cwd)

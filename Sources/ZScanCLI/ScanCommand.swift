@@ -14,7 +14,7 @@ enum ScanCommand {
             OptionSpec(long: "from", value: "<file>", help: "Evaluate a saved snapshot instead of this machine.")
         ] + ScanOptions.cleanupOptions + [CommandSpec.help],
         examples: [
-            ("zscan --fail-on zombie,orphan --skip hang", "Exit 1 only for zombies and orphans; no 1s CPU sample."),
+            ("zscan --fail-on zombie,orphan", "Exit 1 only for zombies and orphans."),
             ("zscan --format json --report junit=zscan.xml", "JSON on standard output, JUnit in a file."),
             ("zscan --dry-run --port 8001", "What cleanup would do to free port 8001; changes nothing."),
             ("zscan --cleanup --pattern uvicorn", "End the uvicorn processes the rules found (guarded)."),

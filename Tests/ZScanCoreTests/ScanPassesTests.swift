@@ -210,7 +210,7 @@ final class ScanPassesTests: XCTestCase {
     func testZombieReapedMeanwhileIsDroppedAfterTheRestOfTheGrace() throws {
         let source = FakeSnapshotSource(processes: [
             ProcessRecord(pid: 1, ppid: 0, sid: 1, name: "systemd", age: 9000),
-            ProcessRecord(pid: 10, ppid: 1, sid: 10, name: "make", cmdline: "make", age: 60),
+            ProcessRecord(pid: 10, ppid: 1, sid: 10, state: "R", name: "make", cmdline: "make", age: 60),
             ProcessRecord(pid: 11, ppid: 10, sid: 10, state: "Z", name: "cc", cmdline: "", age: 5),
             ProcessRecord(pid: 12, ppid: 10, sid: 10, state: "Z", name: "ld", cmdline: "", age: 5),
         ])
@@ -218,12 +218,29 @@ final class ScanPassesTests: XCTestCase {
         let clock = FakeClock()
         source.onSurvey = { clock.now += 0.02 }
         let run = try scan(source, rules: Self.builtin(), zombieGrace: 0.05, clock: clock)
-        XCTAssertEqual(clock.waits.count, 1)
+        XCTAssertEqual(clock.waits.count, 1, "make is runnable: it may be reaping 12 this instant")
         XCTAssertEqual(clock.waits[0], 0.04, accuracy: 1e-9, "only what is left of the grace since the survey")
-        XCTAssertEqual(source.rereads.map { Set($0.map(\.pid)) }, [[11, 12]])
+        XCTAssertEqual(source.rereads.map { $0.map(\.pid) }, [[11, 12, 10], [12]], "zombies, then their parent; then the unsettled one")
         XCTAssertEqual(run.result.findings.filter { $0.rule.id == "zombie" }.map(\.subject.pid), [12])
         XCTAssertEqual(run.result.counters.vanished, 1)
         XCTAssertEqual(run.context.snapshot.process(pid: 10)?.children, [12])
+    }
+
+    /// A single-threaded parent found sleeping after its child became a zombie was notified and did
+    /// not reap it: the zombie is reported without waiting. One with other threads gets the grace.
+    func testZombieOfASleepingSingleThreadedParentWaitsForNothing() throws {
+        for (threads, waits) in [(1, 0), (4, 1)] {
+            let source = FakeSnapshotSource(processes: [
+                ProcessRecord(pid: 1, ppid: 0, sid: 1, name: "systemd", age: 9000),
+                ProcessRecord(pid: 10, ppid: 1, sid: 10, state: "S", name: "server", age: 60, threads: threads),
+                ProcessRecord(pid: 11, ppid: 10, sid: 10, state: "Z", name: "worker", cmdline: "", age: 5),
+            ])
+            let clock = FakeClock()
+            source.onSurvey = { clock.now += 0.002 }
+            let run = try scan(source, rules: Self.builtin(), zombieGrace: 0.05, clock: clock)
+            XCTAssertEqual(clock.waits.count, waits, "\(threads) threads")
+            XCTAssertEqual(run.result.findings.filter { $0.rule.id == "zombie" }.map(\.subject.pid), [11], "\(threads) threads")
+        }
     }
 
     func testZombieRecheckSkippedWhenNoRuleCouldMatchOne() throws {

@@ -22,7 +22,11 @@ final class ExeLinkTests: XCTestCase {
     }
 
     func testOrdinaryLinkIsNotDeleted() {
-        let link = ExeLink.resolve("/usr/bin/python3.11", exists: { _ in XCTFail("no check needed"); return nil })
+        let link = ExeLink.resolve(
+            "/usr/bin/python3.11",
+            exists: { _ in
+                XCTFail("no check needed"); return nil
+            })
         XCTAssertEqual(link.path, "/usr/bin/python3.11")
         XCTAssertEqual(link.deleted, false)
     }

@@ -211,7 +211,9 @@ final class RealProcessTests: XCTestCase {
         let rules = try RuleLoader.load([
             RuleSource(
                 name: "test.json5",
-                bytes: Array(#"{format_version: 1, rules: [{id: "z", title: "t", severity: "warning", when: "state == 'Z' && ppid == \#(getpid())", message: "{pid}"}]}"#.utf8))
+                bytes: Array(
+                    #"{format_version: 1, rules: [{id: "z", title: "t", severity: "warning", when: "state == 'Z' && ppid == \#(getpid())", message: "{pid}"}]}"#
+                        .utf8))
         ]).rules
         let pipeline = ScanPipeline(
             source: source, pidfileSource: nil, wait: { usleep(UInt32($0 * 1e6)) }, now: { Date().timeIntervalSince1970 },

@@ -8,8 +8,9 @@
 ///    the window has passed since the survey, and none means no wait at all.
 /// 3. Demands: every rule, its narrowing and its messages are evaluated with unread fields pending;
 ///    what they needed is read (`complete`), and again, until nothing is pending that matters.
-/// 4. Zombies are read again once `zombieGrace` has passed since the survey (usually it has, by
-///    then), and those reaped meanwhile are dropped (then step 3 runs again).
+/// 4. Zombies are read again, with their parents, and those reaped meanwhile are dropped (then
+///    step 3 runs again); only a zombie whose parent may still be reaping it waits for what is left
+///    of `zombieGrace` since the survey.
 /// 5. The processes the findings concern get every group the scan reads, so a report shows them
 ///    as a full read would, and the final evaluation (unread is null, as ever) gives the findings.
 ///
@@ -228,17 +229,36 @@ struct ScanPasses {
         drop(gone)
     }
 
-    /// Reads the zombies again once `zombieGrace` has passed since the survey and drops those reaped
-    /// meanwhile (gone, or no longer a zombie); true when it dropped any. Skipped when no rule could
-    /// match a zombie, its parent or a PID file naming it.
+    /// Reads the zombies again and drops those reaped since the survey (gone, or no longer a zombie);
+    /// true when it dropped any. Skipped when no rule could match a zombie, its parent or a PID file
+    /// naming it.
+    ///
+    /// No fixed wait: the kernel notifies a parent (SIGCHLD, and a wake-up when it waits) before
+    /// its child shows as a zombie (`exit_notify`), so a single-threaded parent read after the
+    /// zombie and found not runnable has had its chance and gone back to sleep, or was stopped,
+    /// without reaping it. Only a zombie whose parent is runnable (about to reap it), has other
+    /// threads (one of which may be reaping) or could not be read waits for what is left of
+    /// `zombieGrace` since the survey, and is read once more.
     private mutating func dropReapedZombies() -> Bool {
         guard request.zombieGrace > 0 else { return false }
         let zombies = snapshot.processes.filter(\.isZombie)
         guard !zombies.isEmpty, couldMatch(zombies) else { return false }
+        let index = snapshot.pidIndex
+        let parents = Set(zombies.compactMap { zombie in index[zombie.ppid].map { snapshot.processes[$0].identity } })
+        // The zombies first: a parent's state counts only when read after its zombie was seen.
+        let now = pipeline.source.reread(zombies.map(\.identity) + parents)
+        var reaped = Set(zombies.filter { now[$0.identity]?.state != "Z" }.map(\.pid))
+        let unsettled = zombies.filter { zombie in
+            guard !reaped.contains(zombie.pid) else { return false }
+            guard let i = index[zombie.ppid], let parent = now[snapshot.processes[i].identity] else { return true }
+            return parent.state == "R" || snapshot.processes[i].threads != 1
+        }
         let rest = request.zombieGrace - (pipeline.monotonic() - surveyed)
-        if rest > 0 { pipeline.wait(rest) }
-        let now = pipeline.source.reread(zombies.map(\.identity))
-        let reaped = Set(zombies.filter { now[$0.identity]?.state != "Z" }.map(\.pid))
+        if !unsettled.isEmpty && rest > 0 {
+            pipeline.wait(rest)
+            let later = pipeline.source.reread(unsettled.map(\.identity))
+            reaped.formUnion(unsettled.filter { later[$0.identity]?.state != "Z" }.map(\.pid))
+        }
         for i in pidfiles.indices where pidfiles[i].pid.map(reaped.contains) ?? false {
             pidfiles[i].alive = false
             pidfiles[i].reused = false

@@ -84,7 +84,12 @@ zs_socket *zs_tcp_diag(int family, uint32_t states, long *count) {
         struct nlmsghdr header;
         struct inet_diag_req_v2 request;
     } message;
+    struct {
+        struct nlmsghdr header;
+        struct inet_diag_req request;
+    } both;
     memset(&message, 0, sizeof message);
+    memset(&both, 0, sizeof both);
     message.header.nlmsg_len = sizeof message;
     message.header.nlmsg_type = SOCK_DIAG_BY_FAMILY;
     message.header.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
@@ -92,9 +97,18 @@ zs_socket *zs_tcp_diag(int family, uint32_t states, long *count) {
     message.request.sdiag_family = (uint8_t)family;
     message.request.sdiag_protocol = IPPROTO_TCP;
     message.request.idiag_states = states;
+    both.header.nlmsg_len = sizeof both;
+    both.header.nlmsg_type = TCPDIAG_GETSOCK;
+    both.header.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+    both.header.nlmsg_seq = 1;
+    both.request.idiag_family = AF_UNSPEC;
+    both.request.idiag_states = states;
+    const void *request = family == AF_UNSPEC ? (const void *)&both : (const void *)&message;
+    size_t length = family == AF_UNSPEC ? sizeof both : sizeof message;
+    uint16_t reply = family == AF_UNSPEC ? TCPDIAG_GETSOCK : SOCK_DIAG_BY_FAMILY;
 
     struct sockaddr_nl kernel = {.nl_family = AF_NETLINK};
-    if (sendto(fd, &message, sizeof message, 0, (struct sockaddr *)&kernel, sizeof kernel) < 0) {
+    if (sendto(fd, request, length, 0, (struct sockaddr *)&kernel, sizeof kernel) < 0) {
         int saved = errno;
         close(fd);
         errno = saved;
@@ -121,8 +135,9 @@ zs_socket *zs_tcp_diag(int family, uint32_t states, long *count) {
                 failed = error->error ? -error->error : EPROTO;
                 break;
             }
-            if (h->nlmsg_type != SOCK_DIAG_BY_FAMILY || h->nlmsg_len < NLMSG_LENGTH(sizeof(struct inet_diag_msg))) continue;
+            if (h->nlmsg_type != reply || h->nlmsg_len < NLMSG_LENGTH(sizeof(struct inet_diag_msg))) continue;
             struct inet_diag_msg *m = NLMSG_DATA(h);
+            if (m->idiag_family != AF_INET && m->idiag_family != AF_INET6) continue;
             if (*count == capacity) {
                 capacity *= 2;
                 zs_socket *grown = realloc(sockets, (size_t)capacity * sizeof *sockets);

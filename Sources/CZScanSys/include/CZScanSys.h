@@ -51,8 +51,10 @@ typedef struct {
 } zs_socket;
 
 /// Dumps the TCP sockets of the caller's network namespace whose state bit is set in `states`
-/// (bit N = TCP state N; 1 << 10 = LISTEN) through NETLINK_SOCK_DIAG, for one address family.
-/// Returns a malloc'ed array (free with zs_free) and its length in *count, or NULL with errno set
+/// (bit N = TCP state N; 1 << 10 = LISTEN) through NETLINK_SOCK_DIAG, for one address family, or
+/// for both with AF_UNSPEC: the older TCPDIAG_GETSOCK request, which the kernel answers from one
+/// walk of its hash tables for both families (inet_diag_dump_compat) where two SOCK_DIAG_BY_FAMILY
+/// requests walk them twice. Returns a malloc'ed array (free with zs_free) and its length in *count, or NULL with errno set
 /// when netlink cannot be used (the caller then falls back to /proc/net).
 zs_socket *zs_tcp_diag(int family, uint32_t states, long *count);
 

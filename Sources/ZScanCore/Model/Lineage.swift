@@ -18,10 +18,16 @@ public enum Lineage {
     /// True when the process's session is neither its own nor its parent's: it was forked in
     /// another session and adopted. Nil when the parent is not visible or the session is unknown.
     public static func movedSession(_ process: ProcessRecord, parent: ProcessRecord?) -> Bool? {
+        movedSession(process, parentSID: parent?.sid)
+    }
+
+    /// The same from the parent's session alone (nil: the parent is not visible), so that a walk
+    /// over the table copies no parent record.
+    static func movedSession(_ process: borrowing ProcessRecord, parentSID: Int32?) -> Bool? {
         if process.ppid == 0 || process.kernelThread { return false }
-        guard let parent else { return nil }
+        guard let parentSID else { return nil }
         if process.sid == process.pid { return false }
-        if process.sid == parent.sid { return false }
+        if process.sid == parentSID { return false }
         if process.sid == 0 { return nil }
         return true
     }
@@ -29,9 +35,14 @@ public enum Lineage {
     /// True while a process with pid == sid still leads that session and has not exited (a zombie
     /// leader is a shell that died and was not reaped yet).
     public static func sessionAlive(of process: ProcessRecord, leader: ProcessRecord?) -> Bool? {
-        if process.sid == 0 { return nil }
-        guard let leader, leader.sid == process.sid else { return false }
-        return !leader.isZombie
+        sessionAlive(sid: process.sid, leaderSID: leader?.sid, leaderIsZombie: leader?.isZombie ?? false)
+    }
+
+    /// The same from the fields it reads (`leaderSID` nil: no process with pid == sid is visible).
+    static func sessionAlive(sid: Int32, leaderSID: Int32?, leaderIsZombie: Bool) -> Bool? {
+        if sid == 0 { return nil }
+        guard leaderSID == sid else { return false }
+        return !leaderIsZombie
     }
 
     /// The processes that take in orphans, as far as a snapshot shows: the namespace's init (its
@@ -39,9 +50,10 @@ public enum Lineage {
     /// any process already seen holding a child from another session.
     public static func adopters(in processes: [ProcessRecord], index: [Int32: Int]) -> Set<Int32> {
         var adopters: Set<Int32> = []
-        for process in processes where !process.kernelThread {
-            if process.ppid == 0 || process.name == "systemd" { adopters.insert(process.pid) }
-            if movedSession(process, parent: index[process.ppid].map { processes[$0] }) == true { adopters.insert(process.ppid) }
+        for i in processes.indices where !processes[i].kernelThread {
+            if processes[i].ppid == 0 || processes[i].name == "systemd" { adopters.insert(processes[i].pid) }
+            let parentSID = index[processes[i].ppid].map { processes[$0].sid }
+            if movedSession(processes[i], parentSID: parentSID) == true { adopters.insert(processes[i].ppid) }
         }
         return adopters
     }
@@ -52,11 +64,11 @@ public enum Lineage {
     public static func adoptionCandidates(in processes: [ProcessRecord], index: [Int32: Int]) -> [Int] {
         let adopters = adopters(in: processes, index: index)
         return processes.indices.filter { i in
-            let process = processes[i]
-            guard !process.isZombie, !process.kernelThread, process.ppid != 0, let parent = index[process.ppid].map({ processes[$0] })
+            guard !processes[i].isZombie, !processes[i].kernelThread, processes[i].ppid != 0,
+                let parentSID = index[processes[i].ppid].map({ processes[$0].sid })
             else { return false }
-            if movedSession(process, parent: parent) == true { return true }
-            return process.sid == process.pid && adopters.contains(process.ppid)
+            if movedSession(processes[i], parentSID: parentSID) == true { return true }
+            return processes[i].sid == processes[i].pid && adopters.contains(processes[i].ppid)
         }
     }
 

@@ -9,13 +9,11 @@ extension Snapshot {
         if !processes.indices.dropFirst().allSatisfy({ processes[$0 - 1].pid < processes[$0].pid }) {
             processes.sort { $0.pid < $1.pid }
         }
-        var index: [Int32: Int] = [:]
-        index.reserveCapacity(processes.count)
-        for (i, process) in processes.enumerated() { index[process.pid] = i }
+        let index = pidIndex
 
         var children: [Int32: [Int32]] = [:]
-        for process in processes where process.ppid != 0 {
-            children[process.ppid, default: []].append(process.pid)
+        for i in processes.indices where processes[i].ppid != 0 {
+            children[processes[i].ppid, default: []].append(processes[i].pid)
         }
         for i in processes.indices {
             processes[i].children = children[processes[i].pid] ?? []
@@ -24,17 +22,18 @@ extension Snapshot {
         if fields.contains(.fds) && fields.readsSockets { linkSockets(index: index) }
 
         for i in processes.indices {
-            let process = processes[i]
-            processes[i].sessionAlive = Lineage.sessionAlive(of: process, leader: index[process.sid].map { processes[$0] })
+            let leader = index[processes[i].sid]
+            processes[i].sessionAlive = Lineage.sessionAlive(
+                sid: processes[i].sid, leaderSID: leader.map { processes[$0].sid }, leaderIsZombie: leader.map { processes[$0].isZombie } ?? false)
         }
         deriveProvenance(pidfiles: [], index: index)
     }
 
     private mutating func linkSockets(index: [Int32: Int]) {
         var owners: [UInt64: [Int32]] = [:]
-        for process in processes {
-            for inode in process.socketInodes where inode != 0 {
-                owners[inode, default: []].append(process.pid)
+        for i in processes.indices {
+            for inode in processes[i].socketInodes where inode != 0 {
+                owners[inode, default: []].append(processes[i].pid)
             }
         }
         let everyFdSeen = counters.fdsUnreadable == 0

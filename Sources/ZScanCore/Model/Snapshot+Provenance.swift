@@ -17,9 +17,8 @@ extension Snapshot {
         let ownCgroup = index[host.collectorPid].flatMap { processes[$0].cgroup }
         for i in processes.indices {
             processes[i].pidfile = named[processes[i].pid]
-            let parent = index[processes[i].ppid].map { processes[$0] }
-            guard candidates.contains(i), let parent else {
-                processes[i].adopted = Lineage.movedSession(processes[i], parent: parent)
+            guard candidates.contains(i), let parent = index[processes[i].ppid].map({ processes[$0] }) else {
+                processes[i].adopted = Lineage.movedSession(processes[i], parentSID: index[processes[i].ppid].map { processes[$0].sid })
                 processes[i].detached = nil
                 processes[i].orphaned = false
                 processes[i].evidence = []

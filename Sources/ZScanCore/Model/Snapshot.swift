@@ -43,7 +43,7 @@ public struct Snapshot: Sendable, Equatable {
     public var pidIndex: [Int32: Int] {
         var index: [Int32: Int] = [:]
         index.reserveCapacity(processes.count)
-        for (i, process) in processes.enumerated() { index[process.pid] = i }
+        for i in processes.indices { index[processes[i].pid] = i }
         return index
     }
 

@@ -135,7 +135,9 @@ struct ScanPasses {
         let wanted = groups.normalized.intersection(.perProcess)
         guard !wanted.isEmpty else { return }
         var plan: ReadPlan = [:]
-        for process in snapshot.processes where !wanted.isSubset(of: process.read) { plan[process.pid] = wanted.subtracting(process.read) }
+        for i in snapshot.processes.indices where !wanted.isSubset(of: snapshot.processes[i].read) {
+            plan[snapshot.processes[i].pid] = wanted.subtracting(snapshot.processes[i].read)
+        }
         complete(plan)
     }
 

@@ -74,9 +74,7 @@ public struct EvaluationContext: Sendable {
         snapshot: Snapshot, pidfiles: [PidFileRecord], baseline: Set<ProcessIdentity>?,
         samples: [Int32: (cpu: Double, stateBefore: String)]?, trackedPids: Set<Int32>, partial: PartialReads?
     ) {
-        var index: [Int32: Int] = [:]
-        index.reserveCapacity(snapshot.processes.count)
-        for (i, process) in snapshot.processes.enumerated() { index[process.pid] = i }
+        let index = snapshot.pidIndex
         var owned: [Int32: [Int]] = [:]
         for (i, socket) in snapshot.sockets.enumerated() {
             for owner in socket.owners { owned[owner, default: []].append(i) }

@@ -19,9 +19,11 @@ public struct LinuxSnapshotSource: SnapshotSource {
     /// command's environment, and under `zscan run` its own `ZSCAN_RUN_ID` too.
     public let ownEnvironment: [String: String]
 
-    /// A `complete` of at least this many processes is shared among worker threads; fewer are
-    /// read on the caller's thread (a thread costs more than reading a few processes).
-    static let processesPerWorker = 256
+    /// A read of at least this many processes per worker is shared among worker threads; fewer
+    /// are read on the caller's thread (a thread costs about what reading one process does, so
+    /// 64 keeps a small scan on one thread; measured: 500 processes on 2 cores 30 → 21 ms
+    /// against 256).
+    static let processesPerWorker = 64
 
     public init(
         procRoot: String = "/proc", passwdPath: String = "/etc/passwd", threads: Int? = nil, useNetlink: Bool? = nil,

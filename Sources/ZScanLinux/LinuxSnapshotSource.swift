@@ -98,14 +98,15 @@ public struct LinuxSnapshotSource: SnapshotSource {
         }
         var counters = ScanCounters()
         for slot in counted.all { counters.add(slot) }
-        if perProcess.contains(.status) { nameUsers(&processes, file: file) }
+        let userDatabaseError = perProcess.contains(.status) ? nameUsers(&processes, file: file) : nil
         if fields.readsSockets {
             let others = readOtherNamespaces(processes: processes, ownNamespace: ownNamespace, file: file)
             sockets += listeningOnly ? others.filter(\.isListening) : others
         }
 
         var snapshot = Snapshot(
-            host: host, takenAt: takenAt, fields: fields, counters: counters, processes: processes, sockets: sockets)
+            host: host, takenAt: takenAt, fields: fields, counters: counters, userDatabaseError: userDatabaseError,
+            processes: processes, sockets: sockets)
         // The snapshot holds the only reference, so linking updates the table in place.
         processes = []
         snapshot.link()
@@ -168,7 +169,9 @@ public struct LinuxSnapshotSource: SnapshotSource {
             }
         }
         for slot in counted.all { snapshot.counters.add(slot) }
-        if work.contains(where: { $0.groups.contains(.status) }) { nameUsers(&snapshot.processes, file: ProcFile()) }
+        if work.contains(where: { $0.groups.contains(.status) }), let error = nameUsers(&snapshot.processes, file: ProcFile()) {
+            snapshot.userDatabaseError = error
+        }
 
         let dropped = Set(work.indices.filter(gone.isSet).map { snapshot.processes[work[$0].index].pid })
         if !dropped.isEmpty {
@@ -212,12 +215,15 @@ public struct LinuxSnapshotSource: SnapshotSource {
         threads ?? min(WorkerPool.usableCores(), max(1, processes / LinuxSnapshotSource.processesPerWorker))
     }
 
-    /// The user names of the processes whose uid is known and name is not.
-    private func nameUsers(_ processes: inout [ProcessRecord], file: ProcFile) {
+    /// The user names of the processes whose uid is known and name is not; returns why the user
+    /// database could not be read when one was needed (those processes keep only their uid).
+    private func nameUsers(_ processes: inout [ProcessRecord], file: ProcFile) -> String? {
+        guard processes.contains(where: { $0.user == nil && $0.uid != nil }) else { return nil }
         let users = UserDirectory(passwdPath: passwdPath, file: file)
         for i in processes.indices where processes[i].user == nil {
             if let uid = processes[i].uid { processes[i].user = users.name(of: uid) }
         }
+        return users.unreadable
     }
 
     /// The numeric entries of the procfs root: thread-group leaders only (threads are not listed).

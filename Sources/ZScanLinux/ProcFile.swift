@@ -17,6 +17,15 @@ enum ProcFailure: Error, Equatable {
         default: self = .other(code)
         }
     }
+
+    /// An errno that stands for it, for a message (ENOENT for `.gone`, EACCES for `.denied`).
+    var code: Int32 {
+        switch self {
+        case .gone: ENOENT
+        case .denied: EACCES
+        case .other(let code): code
+        }
+    }
 }
 
 /// A reader of small `/proc` files with one reused buffer: one per worker thread, never shared.

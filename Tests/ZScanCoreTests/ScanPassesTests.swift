@@ -283,6 +283,31 @@ final class ScanPassesTests: XCTestCase {
         XCTAssertEqual(Self.findingsJSON(passes.result.findings), Self.findingsJSON(whole.result.findings))
     }
 
+    /// A snapshot taken where the user database could not be read (an empty root): the scan's first
+    /// warning says users are shown as uids, in every report, and JSON's scope says so too.
+    func testUnreadableUserDatabaseIsTheFirstWarning() throws {
+        let pipeline = ScanPipeline(source: FakeSnapshotSource(processes: []), pidfileSource: nil, wait: { _ in }, now: { 0 }, monotonic: { 0 })
+        func result(_ userDatabaseError: String?) throws -> ScanResult {
+            let snapshot = Snapshot(
+                host: HostInfo(collectorPid: 9999), userDatabaseError: userDatabaseError,
+                processes: [ProcessRecord(pid: 1, ppid: 0, state: "S", name: "init", uid: 0)])
+            return try pipeline.run(ScanPipeline.Request(scanner: ZScanCore.Scanner(rules: []), from: (snapshot, "saved.json")))
+        }
+        let warning = "cannot read the user database (/etc/passwd: No such file or directory): users are shown as uids"
+        let unnamed = try result("/etc/passwd: No such file or directory")
+        XCTAssertEqual(unnamed.errors, [warning])
+        XCTAssertTrue(unnamed.scope.usersAsUids)
+        let json = try Self.json(unnamed)
+        XCTAssertEqual((json["scope"] as? [String: Any])?["users_as_uids"] as? Bool, true)
+        XCTAssertEqual(json["errors"] as? [String], [warning])
+        XCTAssertTrue(ScanTextReport(result: unnamed, style: .plain, width: nil).render().hasPrefix("warning: " + warning + "\n"))
+        XCTAssertTrue(String(decoding: ScanJUnitReport.render(unnamed, layout: ReportLayout()), as: UTF8.self).contains(warning))
+
+        let named = try result(nil)
+        XCTAssertEqual(named.errors, [])
+        XCTAssertEqual((try Self.json(named)["scope"] as? [String: Any])?["users_as_uids"] as? Bool, false)
+    }
+
     // MARK: Helpers
 
     private struct Run {

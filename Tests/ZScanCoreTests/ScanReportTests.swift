@@ -136,7 +136,7 @@ final class ScanReportTests: XCTestCase {
 
     func testJSONValues() throws {
         let doc = try Self.object(ScanJSONReport(result: ScanReportFixture.result()).render())
-        XCTAssertEqual(doc["format_version"] as? String, "1.2")
+        XCTAssertEqual(doc["format_version"] as? String, "1.3")
         XCTAssertEqual((doc["tool"] as? [String: Any])?["name"] as? String, "zscan")
         let host = try XCTUnwrap(doc["host"] as? [String: Any])
         XCTAssertEqual(host["hostname"] as? String, "ci-runner")

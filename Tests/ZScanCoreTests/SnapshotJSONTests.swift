@@ -145,7 +145,7 @@ final class SnapshotJSONTests: XCTestCase {
 
     func testNewerMinorVersionWithUnknownKeysLoads() throws {
         var text = String(decoding: Self.sample().jsonBytes(), as: UTF8.self)
-        text = text.replacingOccurrences(of: #""format_version":"1.0""#, with: #""format_version":"1.7","extra":{"x":1}"#)
+        text = text.replacingOccurrences(of: #""format_version":"\#(Snapshot.formatVersion)""#, with: #""format_version":"1.7","extra":{"x":1}"#)
         XCTAssertEqual(try Snapshot.decode(json: Array(text.utf8)).processes.count, Self.sample().processes.count)
     }
 }

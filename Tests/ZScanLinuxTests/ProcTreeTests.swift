@@ -46,6 +46,36 @@ final class ProcTreeTests: XCTestCase {
         XCTAssertEqual(try Snapshot.decode(json: snapshot.jsonBytes()), snapshot.asSaved)
     }
 
+    /// An empty root has no /etc/passwd: users are known by uid, the snapshot says why (in its JSON
+    /// too), and it says so whether the names were read at once or by `complete` after a survey.
+    func testWithoutPasswdUsersAreUidsAndTheSnapshotSaysWhy() throws {
+        let tree = try ProcTree()
+        try tree.addProcess(pid: 1, ppid: 0, comm: Array("init".utf8), uid: 0)
+        try tree.addProcess(pid: 10, ppid: 1, comm: Array("worker".utf8), uid: 65534)
+        let source = LinuxSnapshotSource(procRoot: tree.path, passwdPath: tree.path + "/passwd")
+        let why = tree.path + "/passwd: No such file or directory"
+
+        let snapshot = try source.collect(what: .standard)
+        XCTAssertEqual(snapshot.processes.map(\.uid), [0, 65534])
+        XCTAssertEqual(snapshot.processes.map(\.user), [nil, nil])
+        XCTAssertEqual(snapshot.userDatabaseError, why)
+        let loaded = try Snapshot.decode(json: snapshot.jsonBytes())
+        XCTAssertEqual(loaded.userDatabaseError, why)
+        XCTAssertEqual(loaded, snapshot.asSaved)
+
+        var surveyed = try source.survey(what: .standard)
+        XCTAssertNil(surveyed.userDatabaseError, "the survey reads no user")
+        source.complete(&surveyed, plan: [10: [.status]])
+        XCTAssertEqual(surveyed.userDatabaseError, why)
+        XCTAssertEqual(surveyed.process(pid: 10)?.uid, 65534)
+
+        XCTAssertNil(try source.collect(what: [.cmdline]).userDatabaseError, "no user was needed")
+        try tree.write("passwd", "root:x:0:0::/root:/bin/sh\n")
+        let named = try source.collect(what: .standard)
+        XCTAssertNil(named.userDatabaseError, "a uid the file does not list is no unreadable database")
+        XCTAssertEqual(named.processes.map(\.user), ["root", nil])
+    }
+
     func testProcessesThatVanishMidScanAreDroppedAndCounted() throws {
         let tree = try ProcTree()
         try tree.addProcess(pid: 1, ppid: 0, comm: Array("init".utf8))

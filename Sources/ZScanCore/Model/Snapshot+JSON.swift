@@ -32,6 +32,7 @@ extension Snapshot {
         w.key("denied"); w.int(counters.denied)
         w.key("fds_unreadable"); w.int(counters.fdsUnreadable)
         w.endObject()
+        w.key(K.userDatabaseError.rawValue); w.string(userDatabaseError)
         w.key(K.processes.rawValue)
         w.beginArray()
         for process in processes {
@@ -91,7 +92,8 @@ extension Snapshot {
         }
         return Snapshot(
             host: host, takenAt: takenAt, durationMs: try c.optionalDouble(K.durationMs.rawValue) ?? 0,
-            fields: fields, counters: counters, processes: processes, sockets: sockets, formatVersion: version)
+            fields: fields, counters: counters, userDatabaseError: try c.optionalString(K.userDatabaseError.rawValue),
+            processes: processes, sockets: sockets, formatVersion: version)
     }
 }
 

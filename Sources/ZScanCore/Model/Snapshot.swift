@@ -1,6 +1,6 @@
 /// Everything one collection saw: the host, its processes (pid order) and its sockets.
 public struct Snapshot: Sendable, Equatable {
-    public static let formatVersion = "1.0"
+    public static let formatVersion = "1.1"
 
     public var formatVersion: String
     public var host: HostInfo
@@ -9,12 +9,16 @@ public struct Snapshot: Sendable, Equatable {
     public var durationMs: Double
     public var fields: FieldSet
     public var counters: ScanCounters
+    /// Why the user database could not be read when a process's user name was needed
+    /// (`/etc/passwd: No such file or directory` in an empty root): those users are known by uid
+    /// only, `user` stays null and reports say so. Nil when it was read or never needed.
+    public var userDatabaseError: String?
     public var processes: [ProcessRecord]
     public var sockets: [SocketRecord]
 
     public init(
         host: HostInfo, takenAt: Double = 0, durationMs: Double = 0, fields: FieldSet = .standard,
-        counters: ScanCounters = ScanCounters(), processes: [ProcessRecord],
+        counters: ScanCounters = ScanCounters(), userDatabaseError: String? = nil, processes: [ProcessRecord],
         sockets: [SocketRecord] = [], formatVersion: String = Snapshot.formatVersion
     ) {
         self.formatVersion = formatVersion
@@ -23,6 +27,7 @@ public struct Snapshot: Sendable, Equatable {
         self.durationMs = durationMs
         self.fields = fields
         self.counters = counters
+        self.userDatabaseError = userDatabaseError
         self.processes = processes
         self.sockets = sockets
     }
@@ -71,6 +76,8 @@ public struct Snapshot: Sendable, Equatable {
         case tool, host
         case takenAt = "taken_at"
         case durationMs = "duration_ms"
-        case fields, counters, processes, sockets
+        case fields, counters
+        case userDatabaseError = "user_database_error"
+        case processes, sockets
     }
 }

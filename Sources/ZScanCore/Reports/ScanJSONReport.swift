@@ -9,7 +9,7 @@ public struct ScanJSONReport: ScanReporter {
         ScanJSONReport(result: result, pretty: layout.pretty).render()
     }
 
-    public static let formatVersion = "1.2"
+    public static let formatVersion = "1.3"
 
     public let result: ScanResult
     public let pretty: Bool
@@ -65,6 +65,7 @@ public struct ScanJSONReport: ScanReporter {
         w.key("from"); w.string(scope.fromFile)
         w.key("baseline"); w.string(scope.baseline)
         w.key("filters"); w.stringArray(scope.filters)
+        w.key("users_as_uids"); w.bool(scope.usersAsUids)
         w.endObject()
     }
 

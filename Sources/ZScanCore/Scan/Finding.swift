@@ -125,10 +125,12 @@ public struct ScanScope: Sendable, Equatable {
     public var baseline: String?
     /// `--pattern`, `--port`, `--where` narrowing, as given.
     public var filters: [String]
+    /// The user database could not be read (`Snapshot.userDatabaseError`): users are known by uid only.
+    public var usersAsUids: Bool
 
     public init(
         processes: Int, sockets: Int, pidfiles: Int = 0, sampleSeconds: Double? = nil, sampledProcesses: Int? = nil, fromFile: String? = nil,
-        baseline: String? = nil, filters: [String] = []
+        baseline: String? = nil, filters: [String] = [], usersAsUids: Bool = false
     ) {
         self.processes = processes
         self.sockets = sockets
@@ -138,5 +140,6 @@ public struct ScanScope: Sendable, Equatable {
         self.fromFile = fromFile
         self.baseline = baseline
         self.filters = filters
+        self.usersAsUids = usersAsUids
     }
 }

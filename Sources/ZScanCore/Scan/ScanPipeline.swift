@@ -92,12 +92,15 @@ public struct ScanPipeline {
         }
         let (context, findings) = passes.finalEvaluation()
         let snapshot = context.snapshot
+        if let problem = snapshot.userDatabaseError {
+            passes.errors.insert("cannot read the user database (\(problem)): users are shown as uids", at: 0)
+        }
         var result = ScanResult(
             host: snapshot.host, startedAt: startedAt, durationMs: ((monotonic() - start) * 1e5).rounded() / 100,
             scope: ScanScope(
                 processes: snapshot.processes.count, sockets: snapshot.sockets.count, pidfiles: context.pidfiles.count,
                 sampleSeconds: passes.sampleWindow, sampledProcesses: passes.sampledProcesses, fromFile: request.from?.name,
-                baseline: request.baseline?.name, filters: request.filters),
+                baseline: request.baseline?.name, filters: request.filters, usersAsUids: snapshot.userDatabaseError != nil),
             rules: request.scanner.rules.map(\.summary), findings: findings, failing: findings.filter { request.failOn.selects($0.rule) },
             counters: snapshot.counters, errors: passes.errors)
         result.evaluationMs = (passes.evaluationSeconds * 1e5).rounded() / 100

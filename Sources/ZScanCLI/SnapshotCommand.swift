@@ -14,7 +14,8 @@ enum SnapshotCommand {
             OptionSpec(long: "pretty", help: "Indent the JSON."),
             OptionSpec(
                 long: "fields", value: "<list>",
-                help: "Field groups to read, comma-separated: status, cmdline, exe, cwd, cgroup, fds, sockets, listeners, env, provenance, standard, all.",
+                help:
+                    "Field groups to read, comma-separated: status, cmdline, exe, cwd, cgroup, fds, sockets, listeners, env, provenance, namespace, standard, all.",
                 defaultText: "standard"),
             ProcRoot.option,
             CommandSpec.help,

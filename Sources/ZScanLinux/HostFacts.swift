@@ -20,7 +20,12 @@ enum HostFacts {
             pageSize: Int(sysconf(Int32(_SC_PAGESIZE))),
             initPid: nil,
             collectorPid: getpid(),
-            collectorSubreaper: zs_is_child_subreaper() == 1)
+            collectorSubreaper: zs_is_child_subreaper() == 1,
+            pidNamespace: (try? file.readLink(procRoot + "/self/ns/pid", relativeTo: AT_FDCWD)).flatMap {
+                NamespaceLink.inode(file.buffer, count: $0)
+            },
+            container: file.text(procRoot + "/self/cgroup").flatMap(ContainerCgroup.parse)
+                ?? file.text(procRoot + "/self/mountinfo").flatMap(ContainerCgroup.fromMountinfo))
     }
 
     static func wallClock() -> Double {

@@ -132,16 +132,30 @@ final class ProcessReader {
         // so none of them is.
         let hollow = process.isZombie || process.kernelThread
 
+        // The kernel makes /proc/PID owned by the euid of a dumpable process and by root
+        // otherwise (task_dump_owner), so only a root-owned directory needs `status` to tell.
+        var uidFromStatus = false
         if groups.contains(.status) {
-            // The kernel makes /proc/PID owned by the euid of a dumpable process and by root
-            // otherwise (task_dump_owner), so only a root-owned directory needs `status` to tell.
             if let owner = place.owner(), owner != 0 || process.kernelThread {
                 process.uid = owner
             } else {
-                do {
-                    let n = try file.read(place.path("status"), relativeTo: place.fd)
-                    process.uid = file.parse(n) { StatusParser.effectiveUID($0) }
-                } catch { note(error, mustExist: true) }
+                uidFromStatus = true
+            }
+        }
+        if uidFromStatus || groups.contains(.namespace) {
+            do {
+                let n = try file.read(place.path("status"), relativeTo: place.fd)
+                if uidFromStatus { process.uid = file.parse(n) { StatusParser.effectiveUID($0) } }
+                if groups.contains(.namespace) {
+                    process.nsPid = file.parse(n) { StatusParser.namespacePid($0) }
+                    process.nsInit = process.nsPid.map { $0 == 1 }
+                }
+            } catch { note(error, mustExist: true) }
+        }
+        if groups.contains(.namespace) && !process.isZombie {
+            // A zombie has left its namespaces: the link cannot be read.
+            if let n = try? file.readLink(place.path("ns/pid"), relativeTo: place.fd) {
+                process.pidNs = NamespaceLink.inode(file.buffer, count: n)
             }
         }
         let splitsArgs = groups.contains(.args)
@@ -178,8 +192,10 @@ final class ProcessReader {
             do {
                 let n = try file.read(place.path("cgroup"), relativeTo: place.fd)
                 process.cgroup = file.parse(n) { CgroupParser.path($0) }
+                process.container = ContainerCgroup.parse(file.string(n))
             } catch { note(error, mustExist: true) }
         }
+        attributeNamespace(&process, having: groups.union(process.read))
         if let held {
             process.fds = held.count
             process.socketInodes = held.inodes
@@ -207,6 +223,16 @@ final class ProcessReader {
             } catch { note(error, mustExist: false) }
         }
         return !vanished
+    }
+
+    /// A process in a PID namespace other than zscan's own, under a cgroup path no runtime is known
+    /// by, is in a container all the same (an `unshare`, a sandbox, a runtime not listed): it is
+    /// `unknown`, with the path, never given an id.
+    private func attributeNamespace(_ process: inout ProcessRecord, having read: FieldSet) {
+        guard read.isSuperset(of: [.cgroup, .namespace]), process.container == nil, !process.kernelThread,
+            let namespace = process.pidNs, let own = host.pidNamespace, namespace != own
+        else { return }
+        process.container = ContainerCgroup.unknown(path: process.cgroup ?? "")
     }
 
     /// What `fd/` holds: how many descriptors, the inodes of the sockets among them (when socket

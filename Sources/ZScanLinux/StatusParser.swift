@@ -22,6 +22,17 @@ enum StatusParser {
         return Hex.parse(UnsafeBufferPointer(rebasing: bytes[line]))
     }
 
+    /// The pid in the process's own PID namespace: the last of `NSpid:` (one per namespace from
+    /// procfs's down to the process's own; kernel 4.1+), or nil when the line is absent.
+    static func namespacePid(_ bytes: UnsafeBufferPointer<UInt8>) -> Int32? {
+        guard let line = value(of: "NSpid:", in: bytes) else { return nil }
+        var end = line.endIndex
+        while end > line.startIndex && isBlank(bytes[end - 1]) { end -= 1 }
+        var start = end
+        while start > line.startIndex && !isBlank(bytes[start - 1]) { start -= 1 }
+        return Decimal.parse(UnsafeBufferPointer(rebasing: bytes[start..<end])).flatMap { Int32(exactly: $0) }
+    }
+
     /// What follows `key` on the line that starts with it.
     private static func value(of key: StaticString, in bytes: UnsafeBufferPointer<UInt8>) -> Range<Int>? {
         let key = UnsafeBufferPointer(start: key.utf8Start, count: key.utf8CodeUnitCount)

@@ -72,7 +72,8 @@ final class HelpAndUsageTests: XCTestCase {
               --pretty                Indent the JSON.
               --fields <list>         Field groups to read, comma-separated: status,
                                       cmdline, exe, cwd, cgroup, fds, sockets, listeners,
-                                      env, provenance, standard, all. (default: standard)
+                                      env, provenance, namespace, standard, all. (default:
+                                      standard)
               --proc-root <dir>       Read processes from <dir> instead of /proc. (default:
                                       /proc)
               -h, --help              Show help information.
@@ -191,7 +192,7 @@ final class HelpAndUsageTests: XCTestCase {
             (["snapshot", "-o", "a", "-o", "b"], "Error: Option '--output' given more than once\n" + snapshotUsage),
             (
                 ["snapshot", "--fields", "cmdline,bogus"],
-                "Error: Unknown field group 'bogus' (known: status, cmdline, exe, cwd, cgroup, fds, sockets, listeners, env, provenance, standard, all)\n"
+                "Error: Unknown field group 'bogus' (known: status, cmdline, exe, cwd, cgroup, fds, sockets, listeners, env, provenance, namespace, standard, all)\n"
                     + snapshotUsage
             ),
             (["ports", "0"], "Error: Invalid port '0' (expected 1-65535)\n" + portsUsage),

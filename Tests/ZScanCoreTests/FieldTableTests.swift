@@ -22,6 +22,10 @@ final class FieldTableTests: XCTestCase {
         case (.socket, "proto"): return Probe(json: #""udp""#, example: #""udp""#, condition: #"proto == "udp""#, rendered: "udp")
         case (.process, "children"), (.socket, "owners"):
             return Probe(json: "[9]", example: #"[{pid: 9, name: "sh"}]"#, condition: "any(\(f), pid == 9)", rendered: "sh (9)")
+        case (.process, "container"):
+            return Probe(
+                json: #"{"runtime": "docker", "id": "c0ffee", "path": "/docker/c0ffee"}"#, example: #"{runtime: "docker", id: "c0ffee"}"#,
+                condition: #"container.runtime == "docker" && container.short_id == "c0ffee""#, rendered: "docker c0ffee")
         case (.process, "sockets"):
             return Probe(json: nil, example: "[{local_port: 8080}]", condition: "any(sockets, local_port == 8080)", rendered: "tcp 127.0.0.1:8080")
         default: break

@@ -28,20 +28,24 @@ public struct FieldSet: OptionSet, Sendable, Hashable {
     /// `environ` (only the cookie is kept); the pipe inodes of every process, read with `fd/`.
     public static let provenance = FieldSet(rawValue: 1 << 10)
 
-    public static let standard: FieldSet = [.status, .cmdline, .args, .exe, .cwd, .cgroup, .fds, .sockets, .provenance]
+    /// `/proc/PID/ns/pid` and the `NSpid:` line of `/proc/PID/status`: which PID namespace, the
+    /// pid inside it, and whether it is that namespace's init.
+    public static let namespace = FieldSet(rawValue: 1 << 11)
+
+    public static let standard: FieldSet = [.status, .cmdline, .args, .exe, .cwd, .cgroup, .fds, .sockets, .provenance, .namespace]
     public static let all: FieldSet = [.standard, .env]
     /// The groups read for each process on its own; the others are socket tables.
-    public static let perProcess: FieldSet = [.status, .cmdline, .args, .exe, .cwd, .cgroup, .fds, .env, .provenance]
+    public static let perProcess: FieldSet = [.status, .cmdline, .args, .exe, .cwd, .cgroup, .fds, .env, .provenance, .namespace]
 
     /// Names accepted by `--fields`, in the order they are documented.
     public static let named: [(name: String, set: FieldSet)] = [
         ("status", .status), ("cmdline", [.cmdline, .args]), ("exe", .exe), ("cwd", .cwd),
         ("cgroup", .cgroup), ("fds", .fds), ("sockets", .sockets), ("listeners", .listeners),
-        ("env", .env), ("provenance", .provenance), ("standard", .standard), ("all", .all),
+        ("env", .env), ("provenance", .provenance), ("namespace", .namespace), ("standard", .standard), ("all", .all),
     ]
 
     public var names: [String] {
-        FieldSet.named.prefix(10).filter { !isDisjoint(with: $0.set) }.map(\.name)
+        FieldSet.named.prefix(11).filter { !isDisjoint(with: $0.set) }.map(\.name)
     }
 
     /// Either kind of socket table.

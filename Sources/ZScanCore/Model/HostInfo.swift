@@ -16,11 +16,17 @@ public struct HostInfo: Sendable, Equatable {
     public var collectorPid: Int32
     /// Whether the collecting zscan was a child subreaper (`zscan run`).
     public var collectorSubreaper: Bool
+    /// zscan's own PID namespace (inode of `/proc/self/ns/pid`): a process in another one is in a
+    /// container or sandbox below it. Nil when unreadable.
+    public var pidNamespace: UInt64?
+    /// The container zscan itself runs in, from its own cgroup or, under a private cgroup
+    /// namespace, its mounts (`ContainerCgroup`); nil on the host or when nothing says.
+    public var container: ContainerInfo?
 
     public init(
         hostname: String = "", kernel: String = "", bootTime: Double = 0, uptime: Double = 0,
         clockTicks: Int = 100, pageSize: Int = 4096, initPid: Int32? = 1, initName: String? = nil,
-        collectorPid: Int32 = 0, collectorSubreaper: Bool = false
+        collectorPid: Int32 = 0, collectorSubreaper: Bool = false, pidNamespace: UInt64? = nil, container: ContainerInfo? = nil
     ) {
         self.hostname = hostname
         self.kernel = kernel
@@ -32,6 +38,8 @@ public struct HostInfo: Sendable, Equatable {
         self.initName = initName
         self.collectorPid = collectorPid
         self.collectorSubreaper = collectorSubreaper
+        self.pidNamespace = pidNamespace
+        self.container = container
     }
 
     public enum CodingKeys: String, CodingKey, CaseIterable {
@@ -44,5 +52,7 @@ public struct HostInfo: Sendable, Equatable {
         case initName = "init_name"
         case collectorPid = "collector_pid"
         case collectorSubreaper = "collector_subreaper"
+        case pidNamespace = "pid_ns"
+        case container
     }
 }

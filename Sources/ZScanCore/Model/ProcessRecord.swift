@@ -84,6 +84,16 @@ public struct ProcessRecord: Sendable, Equatable {
     /// Inode of the network namespace (`/proc/PID/ns/net`), read only for processes holding a socket
     /// that is not in zscan's own namespace's tables; null otherwise.
     public var netns: UInt64?
+    /// Inode of its PID namespace (`/proc/PID/ns/pid`); nil when unreadable or not read.
+    public var pidNs: UInt64?
+    /// Its pid inside its own PID namespace: the last `NSpid:` of `/proc/PID/status`.
+    public var nsPid: Int32?
+    /// It is PID 1 of its PID namespace (`nsPid == 1`): the process that must reap that
+    /// namespace's orphans, and whose end ends every other process in it.
+    public var nsInit: Bool?
+    /// The container its cgroup path names (`ContainerCgroup`), or, in a PID namespace other than
+    /// zscan's own under a path no runtime is known by, `unknown` with that path; nil on the host.
+    public var container: ContainerInfo?
     /// Socket inodes among the open descriptors, so a loaded snapshot can be linked again.
     public var socketInodes: [UInt64]
     /// Pipe inodes among the open descriptors (read with `provenance`): a candidate's standard
@@ -106,7 +116,8 @@ public struct ProcessRecord: Sendable, Equatable {
         adopted: Bool? = nil, sessionAlive: Bool? = nil, detached: Bool? = nil, orphaned: Bool = false,
         evidence: [String] = [], pidfile: String? = nil, ignoresSighup: Bool? = nil, stdio: [String]? = nil,
         lockedFile: String? = nil, job: String? = nil, jobCookie: String? = nil, jobAlive: Bool? = nil,
-        ciOptOut: String? = nil, netns: UInt64? = nil, socketInodes: [UInt64] = [], pipeInodes: [UInt64] = []
+        ciOptOut: String? = nil, netns: UInt64? = nil, pidNs: UInt64? = nil, nsPid: Int32? = nil, nsInit: Bool? = nil,
+        container: ContainerInfo? = nil, socketInodes: [UInt64] = [], pipeInodes: [UInt64] = []
     ) {
         self.pid = pid
         self.ppid = ppid
@@ -150,6 +161,10 @@ public struct ProcessRecord: Sendable, Equatable {
         self.jobAlive = jobAlive
         self.ciOptOut = ciOptOut
         self.netns = netns
+        self.pidNs = pidNs
+        self.nsPid = nsPid
+        self.nsInit = nsInit
+        self.container = container
         self.socketInodes = socketInodes
         self.pipeInodes = pipeInodes
     }
@@ -181,6 +196,10 @@ public struct ProcessRecord: Sendable, Equatable {
         case job
         case jobAlive = "job_alive"
         case ciOptOut = "ci_opt_out"
+        case pidNs = "pid_ns"
+        case nsPid = "ns_pid"
+        case nsInit = "ns_init"
+        case container
         case jobCookie = "job_cookie"
         case netns
         case socketInodes = "socket_inodes"
@@ -231,6 +250,10 @@ public struct ProcessRecord: Sendable, Equatable {
             case .jobAlive: try a(\.jobAlive)
             case .ciOptOut: try a(\.ciOptOut)
             case .jobCookie: try a(\.jobCookie)
+            case .pidNs: try a(\.pidNs)
+            case .nsPid: try a(\.nsPid)
+            case .nsInit: try a(\.nsInit)
+            case .container: try a(\.container)
             case .netns: try a(\.netns)
             case .socketInodes: try a(\.socketInodes)
             case .pipeInodes: try a(\.pipeInodes)

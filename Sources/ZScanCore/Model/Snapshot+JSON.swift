@@ -110,7 +110,11 @@ extension HostInfo {
             initPid: try c.optionalInteger(K.initPid.rawValue),
             initName: try c.optionalString(K.initName.rawValue),
             collectorPid: try c.optionalInteger(K.collectorPid.rawValue) ?? 0,
-            collectorSubreaper: try c.optionalBool(K.collectorSubreaper.rawValue) ?? false)
+            collectorSubreaper: try c.optionalBool(K.collectorSubreaper.rawValue) ?? false,
+            pidNamespace: try c.optionalInteger(K.pidNamespace.rawValue),
+            container: try c.present(K.container.rawValue).map { (json: JSONValue) throws(ScanError) in
+                try ContainerInfo(json: json, in: c, at: { c.place(K.container.rawValue) })
+            })
     }
 
     func write(to w: inout JSONWriter) {
@@ -126,6 +130,8 @@ extension HostInfo {
         w.key(K.initName.rawValue); w.string(initName)
         w.key(K.collectorPid.rawValue); w.int(collectorPid)
         w.key(K.collectorSubreaper.rawValue); w.bool(collectorSubreaper)
+        w.key(K.pidNamespace.rawValue); w.int(pidNamespace)
+        w.key(K.container.rawValue); container.write(to: &w)
         w.endObject()
     }
 }

@@ -1,6 +1,6 @@
 /// Everything one collection saw: the host, its processes (pid order) and its sockets.
 public struct Snapshot: Sendable, Equatable {
-    public static let formatVersion = "1.1"
+    public static let formatVersion = "1.2"
 
     public var formatVersion: String
     public var host: HostInfo

@@ -22,7 +22,8 @@ indirect enum CompiledExpression: Sendable {
     /// A field of the current subject (`base == nil`) or of what `base` evaluates to, and the
     /// per-process groups it rests on (`ProcessField.reads`), looked up once here.
     case field(base: CompiledExpression?, FieldID, reads: FieldSet)
-    case envValue(base: CompiledExpression?, key: String)
+    /// One key of a map field (`env.HOME`, `container.runtime`) of the process `base` names.
+    case mapValue(base: CompiledExpression?, ProcessField, key: String)
     /// The element of the enclosing any/all/count over a list of plain values (`it`).
     case element
     case list([CompiledExpression])

@@ -171,8 +171,12 @@ public final class ConditionChecker {
             throw segmentError("\(kind)\(Suggestion.hint(for: first.name, in: candidates))", first)
         }
         for segment in segments.dropFirst() {
-            if type == .map {
-                (expression, type) = (.envValue(base: envBase(expression), key: segment.name), .string)
+            if type == .map, case let .field(base, .process(field), _) = expression {
+                if field == .container && !ContainerInfo.keys.contains(segment.name) {
+                    throw segmentError(
+                        "unknown key '\(segment.name)' of a container\(Suggestion.hint(for: segment.name, in: ContainerInfo.keys))", segment)
+                }
+                (expression, type) = (.mapValue(base: base, field, key: segment.name), .string)
                 continue
             }
             guard let subject = type.subject else {
@@ -185,12 +189,6 @@ public final class ConditionChecker {
             (expression, type) = (.field(base: expression, id, reads: id.reads), note(id.spec))
         }
         return (expression, type)
-    }
-
-    /// `env.X` reads the environment of the process the `env` field belongs to.
-    private func envBase(_ expression: CompiledExpression) -> CompiledExpression? {
-        if case let .field(base, .process(.env), _) = expression { return base }
-        return nil
     }
 
     /// Records what the field needs read; returns its type.

@@ -65,12 +65,13 @@ struct ConditionEvaluator {
             return .list(items.map(value))
         case let .field(base, id, reads):
             return field(id, of: base.map(value) ?? subject, reads: reads)
-        case let .envValue(base, key):
+        case let .mapValue(base, mapField, key):
             let target = base.map(value) ?? subject
             if target == .pending { return .pending }
             guard case let .process(index) = target else { return .null }
-            if let partial, partial.lacks(.env, of: context.snapshot.processes[index]) { return .pending }
-            return context.snapshot.processes[index].env?[key].map { .string($0) } ?? .null
+            if let partial, partial.lacks(mapField.spec.needs, of: context.snapshot.processes[index]) { return .pending }
+            guard case let .map(members) = processField(mapField, index) else { return .null }
+            return members[key].map { .string($0) } ?? .null
         case .not, .and, .or:
             return truth(expression).value
         case let .compare(op, left, right):
@@ -197,6 +198,8 @@ struct ConditionEvaluator {
             let s = context.snapshot.sockets[i]
             return "\(s.proto.rawValue) \(s.localAddress):\(s.localPort)"
         case let .pidfile(i): return context.pidfiles[i].path
+        // A container (`{container}`) reads as its label, any other map as its keys.
+        case let .map(m) where m["runtime"] != nil && m["path"] != nil && m["label"] != nil: return m["label"]!
         case let .map(m): return m.keys.sorted().joined(separator: ", ")
         }
     }
@@ -312,6 +315,10 @@ struct ConditionEvaluator {
         case .job: return optional(processes[i].job) { .string($0) }
         case .jobAlive: return optional(processes[i].jobAlive) { .bool($0) }
         case .ciOptOut: return optional(processes[i].ciOptOut) { .string($0) }
+        case .pidNs: return optional(processes[i].pidNs) { .int(Int64(truncatingIfNeeded: $0)) }
+        case .nsPid: return optional(processes[i].nsPid) { .int(Int64($0)) }
+        case .nsInit: return optional(processes[i].nsInit) { .bool($0) }
+        case .container: return optional(processes[i].container) { .map($0.members) }
         case .new: return optional(context.baseline) { .bool(!$0.contains(processes[i].identity)) }
         case .tracked:
             if context.trackedPids.contains(processes[i].pid) { return .bool(true) }

@@ -6,6 +6,7 @@ enum ProcessField: String, ExampleField {
     case env, cgroup, kernelThread = "kernel_thread", adopted, reparented, sessionAlive = "session_alive", detached, orphaned
     case evidence, pidfile, ignoresSighup = "ignores_sighup", stdio, lockedFile = "locked_file", job, jobAlive = "job_alive"
     case ciOptOut = "ci_opt_out"
+    case pidNs = "pid_ns", nsPid = "ns_pid", nsInit = "ns_init", container
     case new, tracked
 
     private typealias K = ProcessRecord.CodingKeys
@@ -60,6 +61,11 @@ enum ProcessField: String, ExampleField {
         case .job: stored(K.job, .string, .provenance)
         case .jobAlive: stored(K.jobAlive, .bool, .provenance)
         case .ciOptOut: stored(K.ciOptOut, .string, .provenance)
+        case .pidNs: stored(K.pidNs, .int, .namespace)
+        case .nsPid: stored(K.nsPid, .int, .namespace)
+        case .nsInit: stored(K.nsInit, .bool, .namespace)
+        // Outside zscan's PID namespace, a path no runtime is known by is an `unknown` container.
+        case .container: stored(K.container, .map, [.cgroup, .namespace])
         case .new: field(.bool, baseline: true, example: \.new)
         // No environments need reading: `zscan run` knows its descendants and reads the cookie
         // itself; elsewhere an unread environment leaves it unknown.

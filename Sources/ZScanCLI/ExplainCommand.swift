@@ -75,6 +75,10 @@ struct Explanation {
     }
 
     let process: ProcessRecord
+    /// zscan's own PID namespace, which the process's is compared with.
+    let ownNamespace: UInt64?
+    /// Whether namespaces were read (a snapshot saved before format 1.2 has none).
+    let namespaceRead: Bool
     let parent: ProcessRecord?
     let parentIsInit: Bool
     let leader: ProcessRecord?
@@ -90,6 +94,8 @@ struct Explanation {
         guard let i = index[pid] else { return nil }
         let process = snapshot.processes[i]
         self.process = process
+        ownNamespace = snapshot.host.pidNamespace
+        namespaceRead = snapshot.fields.contains(.namespace) || process.read.contains(.namespace)
         parent = index[process.ppid].map { snapshot.processes[$0] }
         parentIsInit = parent.map { $0.ppid == 0 || $0.pid == snapshot.host.initPid } ?? false
         leader = process.sid > 0 ? index[process.sid].map { snapshot.processes[$0] } : nil
@@ -197,6 +203,11 @@ struct Explanation {
             field("parent", process.ppid == 0 ? "none (outside this PID namespace)" : "\(process.ppid), not visible")
         }
         field("session", sessionText(esc))
+        if namespaceRead {
+            field("namespace", namespaceText())
+            field(
+                "container", process.container.map { esc($0.label) + (process.nsInit == true ? ", and this is its init" : "") } ?? "none (the host's cgroups)")
+        }
         field("adopted", esc(adopted.answer), adopted.evidence)
         field("detached", esc(detached.answer), detached.evidence)
         field("job", esc(job.answer), job.evidence)
@@ -222,6 +233,15 @@ struct Explanation {
         if process.sid == process.pid { return "\(process.sid), its own" }
         guard let leader, leader.sid == process.sid else { return "\(process.sid), whose leader is gone" }
         return "\(process.sid), led by " + esc(Self.name(leader)) + (leaderAlive == true ? ", still running" : ", which has exited")
+    }
+
+    /// Which PID namespace, the pid inside it, and whether it is that namespace's init.
+    func namespaceText() -> String {
+        guard let namespace = process.pidNs else { return "unknown (ns/pid unreadable)" }
+        var text = namespace == ownNamespace ? "zscan's own" : "another than zscan's (\(namespace))"
+        if let nsPid = process.nsPid, nsPid != process.pid { text += ", pid \(nsPid) inside" }
+        if process.nsInit == true { text += ", its init: it reaps the namespace's orphans, and ending it ends them all" }
+        return text
     }
 
     // MARK: - JSON
@@ -264,6 +284,12 @@ struct Explanation {
         w.key("ci_opt_out"); w.string(process.ciOptOut)
         w.key("job_evidence"); w.stringArray(job.evidence)
         w.key("pidfile"); w.string(process.pidfile)
+        w.key("pid_ns"); w.int(process.pidNs)
+        w.key("own_pid_ns"); w.bool(process.pidNs.map { $0 == ownNamespace })
+        w.key("ns_pid"); w.int(process.nsPid)
+        w.key("ns_init"); w.bool(process.nsInit)
+        w.key("container")
+        if let container = process.container { container.write(to: &w) } else { w.null() }
         w.key("ports")
         if let ports = process.ports { w.intArray(ports) } else { w.null() }
         w.key("findings")

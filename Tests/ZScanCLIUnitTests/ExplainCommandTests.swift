@@ -82,6 +82,30 @@ final class ExplainCommandTests: XCTestCase {
             """)
     }
 
+    /// A container's init seen from the host: its namespace, its pid inside, and its container.
+    func testAContainerInitSeenFromTheHost() throws {
+        let id = String(repeating: "1fce13e5", count: 8)
+        let saved = try directory.write(
+            "containers.json",
+            """
+            {"format_version": "1.2", "fields": ["status", "cgroup", "namespace"], "host": {"boot_time": 0, "clock_ticks": 100, "init_pid": 1, "pid_ns": 4026531836},
+             "taken_at": 0, "sockets": [], "processes": [
+              {"pid": 1, "ppid": 0, "sid": 0, "state": "S", "name": "init", "start_ticks": 1, "uid": 0, "pid_ns": 4026531836, "ns_pid": 1, "ns_init": true},
+              {"pid": 5100, "ppid": 1, "sid": 5100, "state": "S", "name": "python3", "start_ticks": 7, "uid": 0,
+               "pid_ns": 4026532176, "ns_pid": 1, "ns_init": true,
+               "container": {"runtime": "docker", "id": "\(id)", "path": "/docker/\(id)"}}
+            ]}
+            """)
+        let text = zscan(["explain", "5100", "--from", saved, "--rules", rules, "--config", config]).stdout
+        XCTAssertTrue(
+            text.contains(
+                "\n  namespace another than zscan's (4026532176), pid 1 inside, its init: it reaps the namespace's orphans, and ending it ends them all\n"
+                    + "  container docker 1fce13e51fce, and this is its init\n"), text)
+        let json = zscan(["explain", "5100", "--from", saved, "--rules", rules, "--config", config, "--format", "json"]).stdout
+        XCTAssertTrue(json.contains(#""pid_ns":4026532176,"own_pid_ns":false,"ns_pid":1,"ns_init":true,"container":{"runtime":"docker","id":"\#(id)""#), json)
+        XCTAssertFalse(explain("4242").stdout.contains("\n  namespace "), "a snapshot without namespaces says nothing of them")
+    }
+
     func testADetachedProcessOfAnotherJobAndItsHiddenFinding() {
         let text = explain("4300").stdout
         XCTAssertTrue(text.contains("\n  detached  yes: meant to outlive its starter\n            because: ignores SIGHUP (nohup)\n"), text)

@@ -155,7 +155,7 @@ final class ContainerCgroupTests: XCTestCase {
     func testUnknownLayoutKeepsThePathAndNoID() {
         let path = "/some/orchestrator/\(String(repeating: "0123456789abcdef", count: 4))"
         XCTAssertEqual(ContainerCgroup.parse("0::" + path), ContainerCgroup.unknown(path: path))
-        XCTAssertEqual(ContainerCgroup.unknown(path: path).label, "unknown \(path)")
+        XCTAssertEqual(ContainerCgroup.unknown(path: path).label, "unknown container (cgroup \(path))")
     }
 
     func testHybridFilePrefersTheV1LineThatNamesAContainerOverTheEmptyV2Line() {

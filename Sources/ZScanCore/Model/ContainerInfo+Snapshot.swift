@@ -14,7 +14,7 @@ extension ContainerInfo: SnapshotValue {
         return members
     }
 
-    func write(to w: inout JSONWriter) {
+    public func write(to w: inout JSONWriter) {
         let members = members
         w.beginObject()
         for key in ContainerInfo.keys {

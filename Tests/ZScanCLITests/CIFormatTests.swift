@@ -47,6 +47,13 @@ final class CIFormatTests: XCTestCase {
         if !available { throw XCTSkip("\(tool) is not installed (\(install); .ci/run does)") }
     }
 
+    /// The JUnit case a JSON finding is in: its rule, and ` in LABEL` when its process is in a container.
+    static func caseName(_ finding: [String: Any]) -> String {
+        let process = finding["process"] as? [String: Any]
+        let container = (process?["container"] as? [String: Any])?["label"] as? String
+        return (finding["rule"] as! String) + (container.map { " in " + $0 } ?? "")
+    }
+
     static func json(_ text: String) throws -> [String: Any] {
         try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
     }
@@ -70,13 +77,16 @@ final class CIFormatTests: XCTestCase {
         let cases = suites.flatMap { $0["cases"] as! [[String: Any]] }
         let summary = try XCTUnwrap(report["summary"] as? [String: Any])
         let findings = try XCTUnwrap(report["findings"] as? [[String: Any]])
-        // One case per rule that ran, each once.
-        XCTAssertEqual(cases.map { $0["name"] as! String }.sorted(), (summary["rules"] as! [String]).sorted())
-        // A case fails exactly when its rule has a finding --fail-on (default: error) selects.
-        let failingRules = Set(findings.filter { $0["severity"] as? String == "error" }.map { $0["rule"] as! String })
+        // One case per rule that ran, each once, and one per container with findings of it (where
+        // the tests run in one that zscan sees as such).
+        let names = cases.map { $0["name"] as! String }
+        XCTAssertEqual(names.filter { !$0.contains(" ") }.sorted(), (summary["rules"] as! [String]).sorted())
+        XCTAssertEqual(Set(names.filter { $0.contains(" ") }), Set(findings.map(Self.caseName)).filter { $0.contains(" ") })
+        // A case fails exactly when it has a finding --fail-on (default: error) selects.
+        let failingCases = Set(findings.filter { $0["severity"] as? String == "error" }.map(Self.caseName))
         let failedCases = Set(cases.filter { !($0["failures"] as! [Any]).isEmpty }.map { $0["name"] as! String })
-        XCTAssertEqual(failedCases, failingRules)
-        XCTAssertTrue(failedCases.contains("zombie"))
+        XCTAssertEqual(failedCases, failingCases)
+        XCTAssertTrue(failedCases.contains { $0.hasPrefix("zombie") })
         XCTAssertEqual(parsed["tests"] as? Int, cases.count)
         XCTAssertEqual(parsed["failures"] as? Int, failedCases.count)
         for suite in suites {
@@ -88,11 +98,11 @@ final class CIFormatTests: XCTestCase {
         }
         // Each finding's rule: its first tag names the case's class; the failure lists our zombies.
         for finding in findings {
-            let rule = finding["rule"] as! String
-            let testCase = try XCTUnwrap(cases.first { $0["name"] as? String == rule })
+            let testCase = try XCTUnwrap(cases.first { $0["name"] as? String == Self.caseName(finding) })
             XCTAssertEqual(testCase["classname"] as? String, "zscan." + ((finding["tags"] as? [String])?.first ?? "untagged"))
         }
-        let zombie = try XCTUnwrap(cases.first { $0["name"] as? String == "zombie" })
+        let ours = try XCTUnwrap(findings.first { ($0["process"] as? [String: Any])?["pid"] as? Int == zombies.first.map(Int.init) })
+        let zombie = try XCTUnwrap(cases.first { $0["name"] as? String == Self.caseName(ours) })
         let failure = try XCTUnwrap((zombie["failures"] as? [[String: Any]])?.first)
         XCTAssertEqual(failure["type"] as? String, "error")
         let text = try XCTUnwrap(failure["text"] as? String)
@@ -101,7 +111,8 @@ final class CIFormatTests: XCTestCase {
             XCTAssertTrue(text.contains(Self.hostileNameShown + " (\(pid)) is a zombie"), text)
         }
         // zombie_parent is a warning: listed in system-out, not failed.
-        let parent = try XCTUnwrap(cases.first { $0["name"] as? String == "zombie_parent" })
+        let parentFinding = try XCTUnwrap(findings.first { $0["rule"] as? String == "zombie_parent" })
+        let parent = try XCTUnwrap(cases.first { $0["name"] as? String == Self.caseName(parentFinding) })
         XCTAssertEqual((parent["failures"] as? [Any])?.count, 0)
         XCTAssertTrue((parent["system_out"] as? String)?.contains("(\(fixture.pid))") == true, "\(parent)")
     }
@@ -138,11 +149,13 @@ final class CIFormatTests: XCTestCase {
         let byRule = try XCTUnwrap(summary["by_rule"] as? [String: Int])
         let findings = try XCTUnwrap(families["zscan_findings"])
         XCTAssertEqual(Set(findings.map { $0.labels["rule"]! }), Set(summary["rules"] as! [String]), "every enabled rule, zeros included")
-        for sample in findings {
-            XCTAssertEqual(sample.value, Double(byRule[sample.labels["rule"]!]!), sample.labels["rule"]!)
-            XCTAssertEqual(Set(sample.labels.keys), ["rule", "severity"])
+        // Per rule, the series by container add up to the rule's count; the host's is always there.
+        for (rule, count) in byRule {
+            XCTAssertEqual(findings.filter { $0.labels["rule"] == rule }.reduce(0) { $0 + $1.value }, Double(count), rule)
+            XCTAssertTrue(findings.contains { $0.labels["rule"] == rule && $0.labels["container_id"] == "" }, rule)
         }
-        XCTAssertGreaterThanOrEqual(findings.first { $0.labels["rule"] == "zombie" }!.value, 3)
+        for sample in findings { XCTAssertEqual(Set(sample.labels.keys), ["rule", "severity", "container_id"]) }
+        XCTAssertGreaterThanOrEqual(findings.filter { $0.labels["rule"] == "zombie" }.reduce(0) { $0 + $1.value }, 3)
         XCTAssertEqual(findings.first { $0.labels["rule"] == "zombie" }?.labels["severity"], "error")
         XCTAssertEqual(families["zscan_processes"]?.first?.value, Double((report["scope"] as! [String: Any])["processes"] as! Int))
         XCTAssertEqual(families["zscan_failing_findings"]?.first?.value, Double(summary["failing"] as! Int))
@@ -153,6 +166,41 @@ final class CIFormatTests: XCTestCase {
         XCTAssertTrue(outcomes.allSatisfy { $0.value == 0 }, "no cleanup, every outcome 0")
         XCTAssertEqual(families["zscan_build_info"]?.first?.labels, ["version": ToolInfo.version])
         XCTAssertEqual(families["zscan_build_info"]?.first?.value, 1)
+    }
+
+    /// Findings in containers, one with a cgroup path as hostile as a path can be: the JUnit stays
+    /// valid for Jenkins and names each container's case, prometheus_client reads `container_id`.
+    func testContainerFindingsReadBackByJenkinsSchemaJUnitParserAndPrometheusClient() throws {
+        try require(.xmllint)
+        try require(.junitparser)
+        try require(.prometheusClient)
+        let rule = RuleSummary(id: "zombie", title: "Zombie process", severity: .error, tags: ["zombie"], subject: "process", action: .reap)
+        let docker = ContainerInfo(runtime: "docker", id: String(repeating: "1fce13e5e58e", count: 6).prefix(64).description, path: "/docker/x")
+        let hostile = ContainerInfo(runtime: "unknown", id: nil, path: "/x\n]]></failure>\u{1B}[2J\r\u{7}\u{9B}\u{202E}\"'&<,:%")
+        let findings = [(4243, nil), (4244, docker), (4245, hostile)].map { (pid: Int, container: ContainerInfo?) in
+            var process = ProcessRecord(pid: Int32(pid), ppid: 4000, state: "Z", name: "sleep", startTicks: 1)
+            process.container = container
+            return Finding(rule: rule, message: "sleep (\(pid)) is a zombie", hint: nil, subject: .process(process))
+        }
+        let result = ScanResult(
+            host: HostInfo(hostname: "h"), startedAt: 1_700_000_000, durationMs: 2, scope: ScanScope(processes: 3, sockets: 0),
+            rules: [rule], findings: findings, failing: findings)
+
+        let junit = file("containers.xml")
+        try ScanJUnitReport(result: result).render().write(toFile: junit, atomically: true, encoding: .utf8)
+        XCTAssertNil(try ReportTools.junitSchemaProblems(junit))
+        let parsed = try XCTUnwrap(try ReportTools.python(ReportTools.junitScript, [junit]) as? [String: Any])
+        let cases = try XCTUnwrap((parsed["suites"] as? [[String: Any]])?.flatMap { $0["cases"] as! [[String: Any]] })
+        XCTAssertEqual(
+            cases.map { $0["name"] as? String },
+            ["zombie", "zombie in docker 1fce13e5e58e", #"zombie in unknown /x\n]]></failure>\e[2J\r\x07\x9b\u{202e}"'&<,:%"#])
+        XCTAssertEqual(parsed["failures"] as? Int, 3)
+
+        let metrics = file("containers.prom")
+        try ScanPrometheusReport(result: result).render().write(toFile: metrics, atomically: true, encoding: .utf8)
+        let samples = try XCTUnwrap(try Self.families(metrics)["zscan_findings"])
+        XCTAssertEqual(samples.map { $0.labels["container_id"] }, ["", "1fce13e5e58e", "unknown"])
+        XCTAssertEqual(samples.map(\.value), [1, 1, 1])
     }
 
     func testPrometheusCountsADryRunsPlannedActions() throws {
@@ -178,7 +226,7 @@ final class CIFormatTests: XCTestCase {
             rules: [rule], findings: [], failing: [])
         let metrics = file("hostile.prom")
         try ScanPrometheusReport(result: result).render().write(toFile: metrics, atomically: true, encoding: .utf8)
-        XCTAssertEqual(try Self.families(metrics)["zscan_findings"]?.first?.labels, ["rule": hostile, "severity": "warning"])
+        XCTAssertEqual(try Self.families(metrics)["zscan_findings"]?.first?.labels, ["rule": hostile, "severity": "warning", "container_id": ""])
         // And the golden file parses too.
         XCTAssertEqual(try Self.families(Repository.path("Tests/Golden/scan.prom"))["zscan_processes"]?.first?.value, 312)
     }

@@ -93,7 +93,7 @@ final class RunTests: XCTestCase {
         let result = try zscanRun(["--format", "json"], ["/usr/bin/printf", "a\\nb\\0c"])
         XCTAssertEqual(result.stdout, "a\nb\0c")
         XCTAssertEqual(result.status, 0)
-        XCTAssertEqual(try report(result)["format_version"] as? String, "1.3")
+        XCTAssertEqual(try report(result)["format_version"] as? String, "1.4")
         XCTAssertTrue((try report(result)["scope"] as? [String: Any]).map { "\($0)" }?.contains("run: /usr/bin/printf") ?? false)
     }
 

@@ -94,17 +94,20 @@ final class CIReportTests: XCTestCase {
     func testJUnitOneCasePerRuleUnderItsFirstTag() {
         let suites = ScanJUnitReport(result: GoldenFixture.result()).suites()
         XCTAssertEqual(suites.map(\.tag), ["zombie", "orphan", "port", "pidfile", "hang", "leak"])
+        // A rule's case, and beside it one per container with findings of the rule.
         XCTAssertEqual(
-            suites.flatMap(\.cases).map(\.rule.id),
+            suites.flatMap(\.cases).map(\.name),
             [
-                "zombie", "orphaned_dev_server", "port_held_by_stopped", "port_owner_unknown", "stale_pidfile", "cpu_hang", "leaked_process",
+                "zombie", "zombie in docker 1fce13e5e58e", "orphaned_dev_server", "port_held_by_stopped",
+                "port_held_by_stopped in kubernetes 0c1d2e3f4a5b", "port_owner_unknown", "stale_pidfile", "cpu_hang", "leaked_process",
             ])
         XCTAssertFalse(suites.contains { $0.tag == "dev-server" }, "a rule sits under its first tag only")
-        // Failing per --fail-on after cleanup: zombie 4244 survived, the leak was denied.
-        XCTAssertEqual(suites.flatMap(\.cases).filter { !$0.failing.isEmpty }.map(\.rule.id), ["zombie", "leaked_process"])
-        let zombie = suites[0].cases[0]
+        // Failing per --fail-on after cleanup: zombie 4244 (in docker) survived, the leak was denied.
+        XCTAssertEqual(suites.flatMap(\.cases).filter { !$0.failing.isEmpty }.map(\.name), ["zombie in docker 1fce13e5e58e", "leaked_process"])
+        let zombie = suites[0].cases[1]
         XCTAssertEqual(zombie.failing.map(\.subject.kind), ["process"])
-        XCTAssertEqual(zombie.passing.count, 1, "the reaped zombie no longer fails")
+        XCTAssertEqual(suites[0].cases[0].failing.count, 0)
+        XCTAssertEqual(suites[0].cases[0].passing.count, 1, "the reaped zombie no longer fails")
     }
 
     func testJUnitCountsAgree() throws {
@@ -129,7 +132,7 @@ final class CIReportTests: XCTestCase {
         }
         XCTAssertEqual(root.attribute(forName: "tests")?.stringValue, String(tests))
         XCTAssertEqual(root.attribute(forName: "failures")?.stringValue, String(failures))
-        XCTAssertEqual(tests, GoldenFixture.rules.count)
+        XCTAssertEqual(tests, GoldenFixture.rules.count + 2, "a case per rule, and per container with findings of it (docker's zombie, the pod's port)")
         XCTAssertEqual(failures, 2)
         XCTAssertEqual(root.attribute(forName: "time")?.stringValue, "0.012")
         let warnings = try XCTUnwrap(suites.last)
@@ -303,10 +306,12 @@ final class CIReportTests: XCTestCase {
         let text = ScanPrometheusReport(result: GoldenFixture.result()).render()
         let lines = Set(text.split(separator: "\n").map(String.init))
         for rule in GoldenFixture.rules {
-            let count = GoldenFixture.result().findings.count { $0.rule.id == rule.id }
-            XCTAssertTrue(lines.contains("zscan_findings{rule=\"\(rule.id)\",severity=\"\(rule.severity.rawValue)\"} \(count)"), rule.id)
+            let count = GoldenFixture.result().findings.count { $0.rule.id == rule.id && ReportWording.container($0) == nil }
+            XCTAssertTrue(
+                lines.contains("zscan_findings{rule=\"\(rule.id)\",severity=\"\(rule.severity.rawValue)\",container_id=\"\"} \(count)"), rule.id)
         }
-        XCTAssertTrue(lines.contains("zscan_findings{rule=\"cpu_hang\",severity=\"warning\"} 0"))
+        XCTAssertTrue(lines.contains("zscan_findings{rule=\"cpu_hang\",severity=\"warning\",container_id=\"\"} 0"))
+        XCTAssertTrue(lines.contains("zscan_findings{rule=\"zombie\",severity=\"error\",container_id=\"1fce13e5e58e\"} 1"))
         for outcome in ActionOutcome.allCases {
             let n = GoldenFixture.actions.count { $0.outcome == outcome }
             XCTAssertTrue(lines.contains("zscan_cleanup_actions_total{outcome=\"\(outcome.rawValue)\"} \(n)"), outcome.rawValue)
@@ -314,13 +319,118 @@ final class CIReportTests: XCTestCase {
         XCTAssertTrue(lines.contains("zscan_processes 312"))
         XCTAssertTrue(lines.contains("zscan_scan_duration_seconds 0.0124"))
         XCTAssertTrue(lines.contains("zscan_build_info{version=\"\(ToolInfo.version)\"} 1"))
-        // Labels are rule, severity, outcome and version only: never a pid or a command line.
+        // Labels are rule, severity, container_id, outcome and version only: never a pid or a command line.
         let labelNames = text.split(separator: "\n").filter { !$0.hasPrefix("#") && $0.contains("{") }.flatMap { line in
             line.drop { $0 != "{" }.dropFirst().prefix { $0 != "}" }.split(separator: ",").map { String($0.prefix { $0 != "=" }) }
         }
-        XCTAssertEqual(Set(labelNames), ["rule", "severity", "outcome", "version"])
+        XCTAssertEqual(Set(labelNames), ["rule", "severity", "container_id", "outcome", "version"])
         XCTAssertFalse(text.contains("4242") || text.contains("uvicorn"))
         XCTAssertTrue(text.split(separator: "\n").allSatisfy { !$0.hasPrefix("# TYPE") || $0.hasSuffix(" gauge") })
+    }
+
+    // MARK: - Containers
+
+    /// A rule's findings in a container are a case of their own, named after the container, beside
+    /// the rule's case for the host; each finding is in one case, so the failures still add up.
+    func testJUnitNamesTheContainerInTheTestCase() throws {
+        let result = ContainerFixture.result()
+        let suites = ScanJUnitReport(result: result).suites()
+        XCTAssertEqual(
+            suites.flatMap(\.cases).map(\.name),
+            [
+                "zombie", "zombie in docker 1fce13e5e58e", "orphaned_dev_server", "orphaned_dev_server in kubernetes 0c1d2e3f4a5b",
+                "port_held_by_stopped", "port_held_by_stopped in unknown " + ContainerFixture.hostilePathShown, "port_owner_unknown",
+                "stale_pidfile", "stale_pidfile in docker 1fce13e5e58e", "cpu_hang",
+            ])
+        XCTAssertEqual(suites.flatMap(\.cases).reduce(0) { $0 + $1.failing.count + $1.passing.count }, result.findings.count)
+        let xml = ScanJUnitReport(result: result).render()
+        let doc = try XMLDocument(xmlString: xml)
+        let root = try XCTUnwrap(doc.rootElement())
+        XCTAssertEqual(root.attribute(forName: "tests")?.stringValue, "10")
+        XCTAssertEqual(root.attribute(forName: "failures")?.stringValue, "4")
+        let docker = try XCTUnwrap(try doc.nodes(forXPath: "//testcase[@name='zombie in docker 1fce13e5e58e']").first as? XMLElement)
+        XCTAssertEqual(docker.attribute(forName: "classname")?.stringValue, "zscan.zombie", "the rule's class: Jenkins lists it beside the host's case")
+        let failure = try XCTUnwrap(docker.elements(forName: "failure").first?.stringValue)
+        XCTAssertTrue(failure.contains("\n  pid 4244 in docker 1fce13e5e58e  45s  Z  [sleep]\n"), failure)
+        let hostZombie = try XCTUnwrap(try doc.nodes(forXPath: "//testcase[@name='zombie']/failure").first?.stringValue)
+        XCTAssertFalse(hostZombie.contains("4244"), "the container's zombie is not in the host's case")
+        // The hostile path: one attribute, escaped, no control character, valid XML (parsed above).
+        let hostile = try XCTUnwrap(
+            try doc.nodes(forXPath: "//testcase[starts-with(@name, 'port_held_by_stopped in unknown')]").first as? XMLElement)
+        XCTAssertEqual(hostile.attribute(forName: "name")?.stringValue, "port_held_by_stopped in unknown " + ContainerFixture.hostilePathShown)
+        XCTAssertFalse(xml.unicodeScalars.contains { ($0.value < 0x20 && $0 != "\n") || (0x7F..<0xA0).contains($0.value) || $0 == "\u{202E}" })
+        XCTAssertFalse(xml.contains("</testcase>&"), "the path's </testcase> is escaped")
+    }
+
+    /// Cleanup actions go with the case of the finding they are about.
+    func testJUnitPutsActionsInTheirContainersCase() throws {
+        let suites = ScanJUnitReport(result: GoldenFixture.result()).suites()
+        let zombies = try XCTUnwrap(suites.first { $0.tag == "zombie" }).cases
+        XCTAssertEqual(zombies.map(\.name), ["zombie", "zombie in docker 1fce13e5e58e"])
+        XCTAssertEqual(zombies.map { $0.actions.map { $0.process!.pid } }, [[4243], [4244]])
+        let ports = try XCTUnwrap(suites.first { $0.tag == "port" }).cases
+        XCTAssertEqual(ports.map { $0.actions.count }, [0, 2, 0], "the holders' actions are in the pod's case")
+    }
+
+    func testGitHubAndMarkdownNameTheContainer() {
+        let result = ContainerFixture.result()
+        let lines = ScanGitHubReport(result: result).render().split(separator: "\n").map(String.init)
+        XCTAssertTrue(
+            lines.contains(
+                "::error title=zscan zombie in docker 1fce13e5e58e::sleep (4244) is a zombie; make (4000) has not reaped it%0Apid 4244 in docker 1fce13e5e58e  45s  Z  [sleep]"
+            ),
+            lines.joined(separator: "\n"))
+        XCTAssertTrue(lines.contains { $0.hasPrefix("::error title=zscan orphaned_dev_server in kubernetes 0c1d2e3f4a5b::uvicorn (4242)") })
+        XCTAssertTrue(lines.contains { $0.hasPrefix("::warning title=zscan stale_pidfile in docker 1fce13e5e58e::/run/app.pid names pid 4245") })
+        XCTAssertTrue(lines.contains { $0.hasPrefix("::error title=zscan zombie::") }, "a host finding's title is unchanged")
+        // The hostile path: still one annotation per finding, its ':' and ',' encoded in the title.
+        XCTAssertEqual(lines.count { $0.hasPrefix("::") }, result.findings.count)
+        let hostile = lines.first { $0.hasPrefix("::warning title=zscan port_held_by_stopped in unknown ") }!
+        // The title ends where zscan ends it: the path's "::" is encoded there (in the data it may stay).
+        XCTAssertEqual(
+            hostile.dropFirst(2).components(separatedBy: "::").first,
+            #"warning title=zscan port_held_by_stopped in unknown /machine.slice/x\n%3A%3Aerror title=forged%3A%3Apwned\r\e[2J\x9b\u{202e}%3A%2C%25|"</testcase>&\.scope"#
+        )
+        XCTAssertTrue(
+            hostile.contains(#"in unknown /machine.slice/x\n%3A%3Aerror title=forged%3A%3Apwned\r\e[2J\x9b\u{202e}%3A%2C%25|"</testcase>&\.scope::"#), hostile)
+        XCTAssertFalse(lines.contains { $0.hasPrefix("pwned") || $0.hasPrefix("::error title=forged") })
+
+        let summary = ScanMarkdownSummary(result: result).render()
+        XCTAssertTrue(summary.contains("| error | zombie | pid 4244 in docker 1fce13e5e58e  45s  Z  \\[sleep\\] | sleep (4244)"), summary)
+        let rows = summary.split(separator: "\n").filter { $0.hasPrefix("| ") }
+        XCTAssertEqual(rows.count, 2 + result.findings.count)
+        for row in rows {
+            var delimiters = 0, escaped = false
+            for c in row {
+                if c == "|" && !escaped { delimiters += 1 }
+                escaped = c == "\\" && !escaped
+            }
+            XCTAssertEqual(delimiters, 5, String(row))
+        }
+    }
+
+    /// `container_id` on `zscan_findings` only: "" for the host on every rule (zeros included), a
+    /// container's short id (its runtime when it has none) only where it has findings.
+    func testPrometheusLabelsFindingsByContainer() {
+        let text = ScanPrometheusReport(result: ContainerFixture.result()).render()
+        let findings = text.split(separator: "\n").filter { $0.hasPrefix("zscan_findings{") }.map(String.init)
+        XCTAssertEqual(
+            findings,
+            [
+                #"zscan_findings{rule="zombie",severity="error",container_id=""} 1"#,
+                #"zscan_findings{rule="zombie",severity="error",container_id="1fce13e5e58e"} 1"#,
+                #"zscan_findings{rule="orphaned_dev_server",severity="error",container_id=""} 1"#,
+                #"zscan_findings{rule="orphaned_dev_server",severity="error",container_id="0c1d2e3f4a5b"} 1"#,
+                #"zscan_findings{rule="port_held_by_stopped",severity="warning",container_id=""} 0"#,
+                #"zscan_findings{rule="port_held_by_stopped",severity="warning",container_id="unknown"} 1"#,
+                #"zscan_findings{rule="stale_pidfile",severity="warning",container_id=""} 1"#,
+                #"zscan_findings{rule="stale_pidfile",severity="warning",container_id="1fce13e5e58e"} 1"#,
+                #"zscan_findings{rule="port_owner_unknown",severity="info",container_id=""} 1"#,
+                #"zscan_findings{rule="cpu_hang",severity="warning",container_id=""} 0"#,
+            ])
+        XCTAssertEqual(text.split(separator: "\n").count { $0.contains("container_id") }, findings.count, "no other series has it")
+        XCTAssertFalse(text.contains("machine.slice") || text.contains("pwned"), "never a path")
+        XCTAssertTrue(text.contains("\nzscan_failing_findings 4\n"))
     }
 
     func testDryRunIsSaidInEveryFormatThatListsCleanup() {
@@ -404,9 +514,21 @@ enum GoldenFixture {
             name: hostileName, cmdline: hostileCommand, steps: ["SIGTERM"], outcome: .denied, reason: "operation not permitted"),
     ]
 
+    /// Zombie 4244 is in a docker container, the stopped holders of port 3000 in a Kubernetes pod:
+    /// the goldens show container sections, objects, case names, titles and labels.
     static func result() -> ScanResult {
         var result = ScanReportFixture.result()
         result.rules = rules
+        result.findings = result.findings.map { finding in
+            switch finding.subject {
+            case .process(let p) where p.pid == 4244:
+                return ContainerFixture.placing(finding, in: ContainerFixture.docker, pidNs: 4_026_532_801, nsPids: [4244: 12])
+            case .socket:
+                return ContainerFixture.placing(finding, in: ContainerFixture.kubernetes, pidNs: 4_026_532_902, nsPids: [4250: 1, 4251: 7])
+            default:
+                return finding
+            }
+        }
         result.findings.append(leak())
         result.failing = result.findings.filter { finding in
             finding.rule.severity == .error

@@ -136,7 +136,7 @@ final class ScanReportTests: XCTestCase {
 
     func testJSONValues() throws {
         let doc = try Self.object(ScanJSONReport(result: ScanReportFixture.result()).render())
-        XCTAssertEqual(doc["format_version"] as? String, "1.3")
+        XCTAssertEqual(doc["format_version"] as? String, "1.4")
         XCTAssertEqual((doc["tool"] as? [String: Any])?["name"] as? String, "zscan")
         let host = try XCTUnwrap(doc["host"] as? [String: Any])
         XCTAssertEqual(host["hostname"] as? String, "ci-runner")
@@ -207,9 +207,11 @@ final class ScanReportTests: XCTestCase {
             ScanJSONReport(result: ScanReportFixture.result(), pretty: true).render(),
             ScanJSONReport(result: empty).render(),
             ScanJSONReport(result: GoldenFixture.result()).render(),
+            ScanJSONReport(result: ContainerFixture.result()).render(),
+            ScanJSONReport(result: ContainerFixture.inside()).render(),
         ]
         let verdicts = try SchemaValidator().validate(documents.map { Data($0) })
-        XCTAssertEqual(verdicts, ["valid", "valid", "valid", "valid"])
+        XCTAssertEqual(verdicts, Array(repeating: "valid", count: documents.count))
     }
 
     /// The schema must reject what the report must never contain, or validating against it proves nothing.
@@ -242,6 +244,28 @@ final class ScanReportTests: XCTestCase {
                     f["process"] = p
                 }
             ),
+            ("a process without its container", finding { f in f["process"] = (f["process"] as! [String: Any]).filter { $0.key != "container" } }),
+            (
+                "a container without its runtime",
+                finding { f in
+                    var p = f["process"] as! [String: Any]
+                    p["container"] = [
+                        "id": ContainerFixture.dockerID, "short_id": "1fce13e5e58e", "pod_uid": NSNull(), "qos": NSNull(), "path": "/", "label": "x",
+                    ]
+                    f["process"] = p
+                }
+            ),
+            (
+                "a runtime no report names",
+                finding { f in
+                    var p = f["process"] as! [String: Any]
+                    p["container"] = [
+                        "runtime": "rkt", "id": NSNull(), "short_id": NSNull(), "pod_uid": NSNull(), "qos": NSNull(), "path": "/", "label": "rkt /",
+                    ]
+                    f["process"] = p
+                }
+            ),
+            ("a host without zscan's own container", good.merging(["host": (good["host"] as! [String: Any]).filter { $0.key != "container" }]) { $1 }),
             (
                 "a pid as a string",
                 finding { f in
@@ -282,6 +306,117 @@ final class ScanReportTests: XCTestCase {
             i += 1
         }
         return String(out)
+    }
+
+    // MARK: - Containers
+
+    /// Findings in containers go under a heading per container (most severe first), the host's
+    /// last, each with today's rule groups; a report without any is unchanged (the golden above).
+    func testTextGroupsFindingsByContainerThenHost() {
+        let text = ScanTextReport(result: ContainerFixture.result(), style: .plain, width: nil).render()
+        let headings = text.split(separator: "\n").filter { $0.hasPrefix("container ") || $0 == "host" }
+        XCTAssertEqual(
+            headings, ["container kubernetes 0c1d2e3f4a5b", "container docker 1fce13e5e58e", "container unknown " + ContainerFixture.hostilePathShown, "host"])
+        let expectedDocker = """
+
+            container docker 1fce13e5e58e
+            error  zombie  Zombie process (1)
+              pid 4244  45s  Z  [sleep]
+                sleep (4244) is a zombie; make (4000) has not reaped it
+              hint: make the parent reap it: kill -CHLD 4000
+
+            warning  stale_pidfile  Stale PID file (1)
+              /run/app.pid  pid 4245  3h03m  reused by another program: sleep 1000
+                /run/app.pid names pid 4245, now another program
+              hint: remove it with: zscan --cleanup --only stale_pidfile
+
+            container unknown
+            """
+        XCTAssertTrue(text.contains(expectedDocker), text)
+        // Within the host, today's order: severity, then rule id.
+        let host = text[text.range(of: "\nhost\n")!.upperBound...]
+        XCTAssertTrue(host.hasPrefix("error  orphaned_dev_server  Orphaned dev server (1)\n  pid 4300  "), String(host))
+        XCTAssertEqual(
+            host.split(separator: "\n").filter { $0.first?.isLetter == true }.map { $0.prefix { $0 != " " } },
+            ["error", "error", "warning", "info", "warning:", "failing:"])
+        // Every finding once, and the summary counts all of them.
+        XCTAssertEqual(text.split(separator: "\n").count { $0.hasPrefix("  pid ") || $0.hasPrefix("  tcp") || $0.hasPrefix("  /") }, 8)
+        XCTAssertTrue(text.contains("\n8 findings (4 errors, 3 warnings, 1 info) in 312 processes"))
+        // Verbose shows the pid the container's own `ps` shows.
+        let verbose = ScanTextReport(result: ContainerFixture.result(), style: .plain, width: nil, verbose: true).render()
+        XCTAssertTrue(verbose.contains("\n    ppid 4000  ns_pid 12\n"), verbose)
+        XCTAssertTrue(verbose.contains("\n    ppid 4000\n"), "a process on the host has no ns_pid line")
+        // Headings are bold and add nothing else.
+        let color = ScanTextReport(result: ContainerFixture.result(), style: .color, width: 80).render()
+        XCTAssertTrue(color.contains("\n\u{1B}[1mcontainer docker 1fce13e5e58e\u{1B}[0m\n"))
+        XCTAssertEqual(Self.strippingSGR(color), ScanTextReport(result: ContainerFixture.result(), style: .plain, width: 80).render())
+    }
+
+    /// zscan inside a container says so in the summary line, in every format that has one.
+    func testScanInsideAContainerSaysSo() {
+        let result = ContainerFixture.inside()
+        let line = "1 finding (1 error, 0 warnings, 0 info) in 3 processes, 0 sockets in container docker 1fce13e5e58e · 2.0 ms"
+        XCTAssertEqual(ReportWording.summaryLine(result), line)
+        XCTAssertTrue(
+            ScanTextReport(result: result, style: .plain, width: nil).render().hasSuffix("\n" + line + "\nfailing: 1 finding selected by --fail-on\n"))
+        XCTAssertTrue(ScanGitHubReport(result: result).render().contains("\nzscan: " + line + "\n"))
+        XCTAssertTrue(ScanMarkdownSummary(result: result).render().contains("\n" + line + "\n"))
+        var hostile = result
+        hostile.host.container = ContainerFixture.unknown
+        XCTAssertTrue(ReportWording.summaryLine(hostile).contains(" in container unknown " + ContainerFixture.hostilePathShown + " · "))
+        // Its own processes are in that container too: they are grouped under it like any other.
+        let text = ScanTextReport(result: result, style: .plain, width: nil).render()
+        XCTAssertTrue(text.hasPrefix("container docker 1fce13e5e58e\nerror  zombie  Zombie process (1)\n  pid 40  "), text)
+    }
+
+    func testJSONCarriesContainersAndNamespaces() throws {
+        let doc = try Self.object(ScanJSONReport(result: ContainerFixture.result()).render())
+        let host = try XCTUnwrap(doc["host"] as? [String: Any])
+        XCTAssertEqual(host["pid_ns"] as? Int, 4_026_531_836)
+        XCTAssertTrue(host["container"] is NSNull)
+        let findings = try XCTUnwrap(doc["findings"] as? [[String: Any]])
+        func process(_ pid: Int) throws -> [String: Any] {
+            try XCTUnwrap(findings.compactMap { $0["process"] as? [String: Any] }.first { $0["pid"] as? Int == pid })
+        }
+        let uvicorn = try process(4242)
+        XCTAssertEqual(uvicorn["pid_ns"] as? Int, 4_026_532_902)
+        XCTAssertEqual(uvicorn["ns_pid"] as? Int, 1)
+        XCTAssertEqual(uvicorn["ns_init"] as? Bool, true)
+        let pod = try XCTUnwrap(uvicorn["container"] as? [String: Any])
+        XCTAssertEqual(pod["runtime"] as? String, "kubernetes")
+        XCTAssertEqual(pod["id"] as? String, ContainerFixture.kubernetesID)
+        XCTAssertEqual(pod["short_id"] as? String, "0c1d2e3f4a5b")
+        XCTAssertEqual(pod["pod_uid"] as? String, ContainerFixture.podUID)
+        XCTAssertEqual(pod["qos"] as? String, "burstable")
+        XCTAssertEqual(pod["label"] as? String, ContainerFixture.kubernetes.label)
+        let zombie = try process(4244)
+        XCTAssertEqual(zombie["ns_pid"] as? Int, 12)
+        XCTAssertEqual(zombie["ns_init"] as? Bool, false)
+        XCTAssertEqual((zombie["container"] as? [String: Any])?["id"] as? String, ContainerFixture.dockerID)
+        XCTAssertTrue((zombie["container"] as? [String: Any])?["pod_uid"] is NSNull)
+        let onHost = try process(4300)
+        XCTAssertTrue(onHost["container"] is NSNull && onHost["ns_pid"] is NSNull && onHost["pid_ns"] is NSNull && onHost["ns_init"] is NSNull)
+        // A socket's owners and a PID file's process carry theirs; the hostile path exactly, JSON-escaped.
+        let socket = try XCTUnwrap(findings.compactMap { $0["socket"] as? [String: Any] }.first { $0["local_port"] as? Int == 3000 })
+        let owners = try XCTUnwrap(socket["owners"] as? [[String: Any]])
+        XCTAssertEqual(owners.map { ($0["container"] as? [String: Any])?["path"] as? String }, [ContainerFixture.hostilePath, ContainerFixture.hostilePath])
+        XCTAssertTrue((owners[0]["container"] as? [String: Any])?["id"] is NSNull)
+        let reused = try XCTUnwrap(findings.compactMap { $0["pidfile"] as? [String: Any] }.first { $0["path"] as? String == "/run/app.pid" })
+        XCTAssertEqual(((reused["process"] as? [String: Any])?["container"] as? [String: Any])?["short_id"] as? String, "1fce13e5e58e")
+        let bytes = ScanJSONReport(result: ContainerFixture.result()).render()
+        XCTAssertFalse(bytes.dropLast().contains { $0 < 0x20 }, "the path's newline and ESC are JSON escapes")
+
+        let inside = try Self.object(ScanJSONReport(result: ContainerFixture.inside()).render())
+        XCTAssertEqual(((inside["host"] as? [String: Any])?["container"] as? [String: Any])?["label"] as? String, "docker 1fce13e5e58e")
+    }
+
+    /// The hostile path stays on its line in text: no raw control, no bidi override, no forged line.
+    func testHostileContainerPathNeverBreaksTheText() {
+        for verbose in [false, true] {
+            let text = ScanTextReport(result: ContainerFixture.result(), style: .plain, width: 60, verbose: verbose).render()
+            XCTAssertFalse(text.unicodeScalars.contains { ($0.value < 0x20 && $0 != "\n") || (0x7F..<0xA0).contains($0.value) || $0 == "\u{202E}" })
+            XCTAssertFalse(text.split(separator: "\n").contains { $0.hasPrefix("::error") || $0.hasPrefix("pwned") })
+        }
     }
 }
 
@@ -466,4 +601,78 @@ enum ScanReportFixture {
         failing: 4 findings selected by --fail-on
 
         """#
+}
+
+/// Containers for report tests: docker with a full id, a Kubernetes pod's container (pod uid, QoS),
+/// and one no runtime is known by whose cgroup path is as hostile as a path can be.
+enum ContainerFixture {
+    static let dockerID = "1fce13e5e58e4b7a9c0d2e6f8a1b3c5d7e9f0a2b4c6d8e0f1a3b5c7d9e1f3a5b"
+    static let docker = ContainerInfo(runtime: "docker", id: dockerID, path: "/system.slice/docker-\(dockerID).scope")
+    static let kubernetesID = "0c1d2e3f4a5b6c7d8e9f0a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6e7f8a9b0c1d"
+    static let podUID = "7d9c5f4e-2b1a-4c3d-9e8f-0a1b2c3d4e5f"
+    static let kubernetes = ContainerInfo(
+        runtime: "kubernetes", id: kubernetesID, podUID: podUID, qos: "burstable",
+        path: "/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod7d9c5f4e_2b1a_4c3d_9e8f_0a1b2c3d4e5f.slice/cri-containerd-\(kubernetesID).scope")
+    /// A newline and CR (a forged line, a forged workflow command), ESC and CSI (a cleared screen),
+    /// a bidi override, and each format's own specials (`:` `,` `%` `|` `"` `<` `&` `\`).
+    static let hostilePath = "/machine.slice/x\n::error title=forged::pwned\r\u{1B}[2J\u{9B}\u{202E}:,%|\"</testcase>&\\.scope"
+    static let hostilePathShown = #"/machine.slice/x\n::error title=forged::pwned\r\e[2J\x9b\u{202e}:,%|"</testcase>&\.scope"#
+    static let unknown = ContainerInfo(runtime: "unknown", id: nil, path: hostilePath)
+
+    /// The finding with its processes (the process, a socket's owners, a PID file's process) in
+    /// `container`, under `pidNs`, with the pids `nsPids` gives them there (PID 1 is its init).
+    static func placing(_ finding: Finding, in container: ContainerInfo, pidNs: UInt64, nsPids: [Int32: Int32]) -> Finding {
+        func place(_ process: ProcessRecord) -> ProcessRecord {
+            var p = process
+            p.container = container
+            p.pidNs = pidNs
+            p.nsPid = nsPids[p.pid]
+            p.nsInit = p.nsPid.map { $0 == 1 }
+            return p
+        }
+        var finding = finding
+        switch finding.subject {
+        case .process(let p): finding.subject = .process(place(p))
+        case .socket(let s, let owners): finding.subject = .socket(s, owners: owners.map(place))
+        case .pidfile(let f, let p): finding.subject = .pidfile(f, process: p.map(place))
+        }
+        return finding
+    }
+
+    /// `ScanReportFixture`'s scan seen from the host, with uvicorn (4242) as PID 1 of a Kubernetes
+    /// container, zombie 4244 and the program now behind /run/app.pid in a docker one, and the
+    /// stopped holders of port 3000 in the hostile unknown one; the rest on the host.
+    static func result() -> ScanResult {
+        var result = ScanReportFixture.result()
+        result.host.pidNamespace = 4_026_531_836
+        result.findings = result.findings.map { finding in
+            switch finding.subject {
+            case .process(let p) where p.pid == 4242:
+                placing(finding, in: kubernetes, pidNs: 4_026_532_902, nsPids: [4242: 1])
+            case .process(let p) where p.pid == 4244:
+                placing(finding, in: docker, pidNs: 4_026_532_801, nsPids: [4244: 12])
+            case .pidfile(_, let p) where p != nil:
+                placing(finding, in: docker, pidNs: 4_026_532_801, nsPids: [4245: 13])
+            case .socket(_, let owners) where !owners.isEmpty:
+                placing(finding, in: unknown, pidNs: 4_026_533_003, nsPids: [4250: 2, 4251: 3])
+            default:
+                finding
+            }
+        }
+        result.failing = result.findings.filter { $0.rule.severity == .error }
+        return result
+    }
+
+    /// A scan from inside the docker container: zscan (pid 1 there is its init) sees a zombie of its own container.
+    static func inside() -> ScanResult {
+        let zombie = placing(ScanReportFixture.zombies()[1], in: docker, pidNs: 4_026_532_801, nsPids: [4244: 40])
+        guard case .process(var p) = zombie.subject else { fatalError() }
+        p.pid = 40
+        var finding = zombie
+        finding.subject = .process(p)
+        return ScanResult(
+            host: HostInfo(hostname: "1fce13e5e58e", kernel: "6.1.0-18-amd64", initPid: 1, pidNamespace: 4_026_532_801, container: docker),
+            startedAt: 1_700_003_600, durationMs: 2, scope: ScanScope(processes: 3, sockets: 0), rules: [ScanReportFixture.zombie],
+            findings: [finding], failing: [finding])
+    }
 }

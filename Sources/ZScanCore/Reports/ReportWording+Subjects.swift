@@ -46,9 +46,68 @@ extension ReportWording {
         }
     }
 
-    /// The cells as one line, for formats without columns: `pid 4244  45s  Z  [sleep]`.
+    /// The cells as one line, for formats without columns: `pid 4244  45s  Z  [sleep]`, and with
+    /// the container after the process it is about when there is one:
+    /// `pid 4244 in docker 1fce13e5e58e  45s  Z  [sleep]`, `pid 42 (node) in kubernetes 0c1d2e3f4a5b`.
     static func subjectLine(_ finding: Finding) -> String {
-        cells(finding).filter { !$0.isEmpty }.joined(separator: "  ")
+        var cells = cells(finding)
+        if let container = container(finding) {
+            // The cell that names the process: a process's pid, a socket's owners, a PID file's pid.
+            let i =
+                switch finding.subject {
+                case .process: 0
+                case .socket: cells.count - 1
+                case .pidfile: 1
+                }
+            cells[i] += " in " + containerLabel(container)
+        }
+        return cells.filter { !$0.isEmpty }.joined(separator: "  ")
+    }
+
+    /// The container a finding is about, nil on the host: its process's, for a socket the first
+    /// owner's that is in one (the owners of one socket share its network namespace, so in
+    /// practice one container), for a PID file the process its pid names now.
+    static func container(_ finding: Finding) -> ContainerInfo? {
+        switch finding.subject {
+        case .process(let p): p.container
+        case .socket(_, let owners): owners.lazy.compactMap(\.container).first
+        case .pidfile(_, let process): process?.container
+        }
+    }
+
+    /// `docker 1fce13e5e58e`, escaped: without an id the label holds the cgroup path, which a
+    /// process chose (untrusted text).
+    static func containerLabel(_ container: ContainerInfo) -> String {
+        TerminalText.escape(container.label)
+    }
+
+    /// The findings of one container (nil: the host), grouped by rule as `groups` does.
+    struct Section {
+        var container: ContainerInfo?
+        var groups: [Group]
+    }
+
+    /// One section per container, in the order of each one's first finding in `ordered` (so the
+    /// most severe first), then the host's; a single host section when no finding is in a
+    /// container. Containers are told apart by their label (runtime and short id, or path).
+    static func sections(_ findings: [Finding]) -> [Section] {
+        var labels: [String?] = []
+        var byLabel: [String?: (container: ContainerInfo?, findings: [Finding])] = [:]
+        for finding in ordered(findings) {
+            let container = container(finding)
+            let label = container?.label
+            if byLabel[label] == nil {
+                labels.append(label)
+                byLabel[label] = (container, [])
+            }
+            byLabel[label]!.findings.append(finding)
+        }
+        if let host = labels.firstIndex(where: { $0 == nil }) { labels.append(labels.remove(at: host)) }
+        if labels.isEmpty { return [Section(container: nil, groups: [])] }
+        return labels.map { label in
+            let entry = byLabel[label]!
+            return Section(container: entry.container, groups: groups(entry.findings))
+        }
     }
 
     /// `because: parent exited; now init (1)`: one line per item of a finding's evidence, escaped,

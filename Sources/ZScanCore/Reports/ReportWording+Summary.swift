@@ -21,13 +21,16 @@ extension ReportWording {
 
     /// `7 findings (3 errors, 3 warnings, 1 info) in 312 processes (2 sampled), 40 sockets, 2 PID
     /// files · 12 ms`, or `no findings in …`; how many processes a sampling rule could match (and so
-    /// were sampled) when such a rule ran, PID files only when some were checked.
+    /// were sampled) when such a rule ran, PID files only when some were checked; `… in container
+    /// docker 1fce13e5e58e · 12 ms` when zscan itself runs in one (it then sees that container's
+    /// processes, unless it shares the host's PID namespace).
     static func summaryLine(_ result: ScanResult, style: TextStyle = .plain) -> String {
         let scope = result.scope
         var seen = count(scope.processes, "process", "processes")
         if let sampled = scope.sampledProcesses { seen += " (\(sampled) sampled)" }
         seen += ", " + count(scope.sockets, "socket", "sockets")
         if scope.pidfiles > 0 { seen += ", " + count(scope.pidfiles, "PID file", "PID files") }
+        if let container = result.host.container { seen += " in container " + containerLabel(container) }
         let tail = " in " + seen + " · " + milliseconds(result.durationMs)
         if result.findings.isEmpty { return "no findings" + tail }
         func tally(_ severity: Severity, _ singular: String, _ plural: String) -> String {

@@ -65,7 +65,8 @@ public struct ScanGitHubReport: ScanReporter {
         return lines.joined(separator: "\n") + "\n"
     }
 
-    /// `::error title=zscan RULE::MESSAGE (because: A; B)%0ASUBJECT`: the evidence, when there is
+    /// `::error title=zscan RULE::MESSAGE (because: A; B)%0ASUBJECT`, the title `zscan RULE in
+    /// docker 1fce13e5e58e` for a finding in a container (the subject line names it too): the evidence, when there is
     /// some, after the message (an annotation shows its first line most), the subject line (pid, age, state, ports,
     /// command) on the annotation's second line. Untrusted text is first shown escaped as in the
     /// text report (a newline in a process name reads `\n`), so the only line break an annotation
@@ -77,7 +78,8 @@ public struct ScanGitHubReport: ScanReporter {
             case .warning: "warning"
             case .info: "notice"
             }
-        return "::" + command + " title=" + ReportEscaping.workflowProperty("zscan " + finding.rule.id) + "::"
+        let container = ReportWording.container(finding).map { " in " + ReportWording.containerLabel($0) } ?? ""
+        return "::" + command + " title=" + ReportEscaping.workflowProperty("zscan " + finding.rule.id + container) + "::"
             + ReportEscaping.workflowData(
                 TerminalText.escape(finding.message) + ReportWording.becauseSuffix(finding) + "\n" + ReportWording.subjectLine(finding))
     }

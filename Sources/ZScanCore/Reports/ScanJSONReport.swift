@@ -9,7 +9,7 @@ public struct ScanJSONReport: ScanReporter {
         ScanJSONReport(result: result, pretty: layout.pretty).render()
     }
 
-    public static let formatVersion = "1.3"
+    public static let formatVersion = "1.4"
 
     public let result: ScanResult
     public let pretty: Bool
@@ -34,6 +34,8 @@ public struct ScanJSONReport: ScanReporter {
         w.key("kernel"); w.string(result.host.kernel)
         w.key("boot_time"); w.double(result.host.bootTime)
         w.key("init_pid"); w.int(result.host.initPid)
+        w.key("pid_ns"); w.int(result.host.pidNamespace)
+        w.key("container"); Self.write(result.host.container, to: &w)
         w.endObject()
         w.key("started_at"); w.double(result.startedAt)
         w.key("duration_ms"); w.double(result.durationMs)
@@ -138,7 +140,16 @@ public struct ScanJSONReport: ScanReporter {
         w.key("adopted"); w.bool(p.adopted)
         w.key("detached"); w.bool(p.detached)
         w.key("job"); w.string(p.job)
+        w.key("pid_ns"); w.int(p.pidNs)
+        w.key("ns_pid"); w.int(p.nsPid)
+        w.key("ns_init"); w.bool(p.nsInit)
+        w.key("container"); write(p.container, to: &w)
         w.endObject()
+    }
+
+    /// A container as snapshots write it (runtime, id, short id, pod, QoS, path, label), or null.
+    private static func write(_ container: ContainerInfo?, to w: inout JSONWriter) {
+        if let container { container.write(to: &w) } else { w.null() }
     }
 
     /// `owner_known` is reported: without it "no owner" and "owner hidden" look alike.
@@ -191,17 +202,24 @@ public struct ScanJSONReport: ScanReporter {
         w.endObject()
     }
 
-    /// A process named from another subject: its identity (pid + start ticks) and what it runs.
+    /// A process named from another subject (a socket's owner, a PID file's process): its identity
+    /// (pid + start ticks), what it runs and the container it is in.
     private static func writeBrief(_ p: ProcessRecord, to w: inout JSONWriter) {
-        writeBrief(p.identity, name: p.name, cmdline: p.cmdline, to: &w)
+        writeBrief(p.identity, name: p.name, cmdline: p.cmdline, to: &w) { w in
+            w.key("container"); write(p.container, to: &w)
+        }
     }
 
-    private static func writeBrief(_ identity: ProcessIdentity, name: String, cmdline: String?, to w: inout JSONWriter) {
+    /// An action's process is known by identity only: its record is the finding's.
+    private static func writeBrief(
+        _ identity: ProcessIdentity, name: String, cmdline: String?, to w: inout JSONWriter, more: (inout JSONWriter) -> Void = { _ in }
+    ) {
         w.beginObject()
         w.key("pid"); w.int(identity.pid)
         w.key("start_ticks"); w.int(identity.startTicks)
         w.key("name"); w.string(name)
         w.key("cmdline"); w.string(cmdline)
+        more(&w)
         w.endObject()
     }
 }

@@ -12,6 +12,11 @@
 /// - One `<testsuite>` per tag, one `<testcase>` per enabled rule, under its **first** tag only
 ///   (rules without tags under `untagged`): a rule is one test, so the totals count rules and one
 ///   finding never shows up as two failed tests. Suites keep the order in which rules name them.
+/// - Findings in a container are a case of their own per container, beside the rule's:
+///   `name="zombie in docker 1fce13e5e58e"`, same classname. The name, not the classname: Jenkins
+///   splits a classname at its last dot into package and class (a label holding a path may have
+///   dots), lists failed tests by `classname.name`, and keeps the rule's own case, with its
+///   history, for the host.
 /// - A rule fails (`<failure type="SEVERITY">`) when `--fail-on` selects at least one of its findings
 ///   (those in `result.failing`), so the report's failures agree with the exit status. The failure
 ///   lists the selected findings; findings not selected (an `info` finding under the default
@@ -34,11 +39,20 @@ public struct ScanJUnitReport: ScanReporter {
         self.result = result
     }
 
-    /// A rule's test case: the findings `--fail-on` selected and the rest.
+    /// A rule's test case: the findings `--fail-on` selected and the rest. The rule's own case
+    /// holds its findings on the host; each container with findings of the rule has a case of its
+    /// own (`container` set).
     struct Case {
         var rule: RuleSummary
+        var container: ContainerInfo? = nil
         var failing: [Finding] = []
         var passing: [Finding] = []
+        var actions: [CleanupAction] = []
+
+        /// `zombie`, or `zombie in docker 1fce13e5e58e`: the name Jenkins lists a failed test by.
+        var name: String {
+            rule.id + (container.map { " in " + ReportWording.containerLabel($0) } ?? "")
+        }
     }
 
     struct Suite {
@@ -75,28 +89,49 @@ public struct ScanJUnitReport: ScanReporter {
         let failing = Dictionary(grouping: result.failing, by: \.rule.id)
         var suites: [Suite] = []
         for rule in result.reportedRules {
-            var testCase = Case(rule: rule)
+            // The host's case first and always; a container's in the order of its first finding.
+            var cases = [Case(rule: rule)]
             // `failing` keeps the findings' order, so the next failing finding is usually the one.
             let selected = failing[rule.id] ?? []
             var next = 0
             for finding in findings[rule.id] ?? [] {
+                let container = ReportWording.container(finding)
+                var i = cases.firstIndex { $0.container?.label == container?.label }
+                if i == nil {
+                    cases.append(Case(rule: rule, container: container))
+                    i = cases.count - 1
+                }
                 if next < selected.count && selected[next] == finding {
                     next += 1
-                    testCase.failing.append(finding)
+                    cases[i!].failing.append(finding)
                 } else if selected.contains(finding) {
-                    testCase.failing.append(finding)
+                    cases[i!].failing.append(finding)
                 } else {
-                    testCase.passing.append(finding)
+                    cases[i!].passing.append(finding)
                 }
+            }
+            // An action goes with the case of the finding it is about; the host's case keeps the rest.
+            for action in result.actions where action.rule == rule.id {
+                let i = cases.indices.dropFirst().first { i in (cases[i].failing + cases[i].passing).contains { Self.concerns(action, $0) } }
+                cases[i ?? 0].actions.append(action)
             }
             let tag = rule.tags.first ?? "untagged"
             if let i = suites.firstIndex(where: { $0.tag == tag }) {
-                suites[i].cases.append(testCase)
+                suites[i].cases += cases
             } else {
-                suites.append(Suite(tag: tag, cases: [testCase]))
+                suites.append(Suite(tag: tag, cases: cases))
             }
         }
         return suites
+    }
+
+    /// The action's target is the finding's process, one of its socket's owners or its PID file.
+    private static func concerns(_ action: CleanupAction, _ finding: Finding) -> Bool {
+        switch finding.subject {
+        case .process(let p): action.process == p.identity
+        case .socket(_, let owners): owners.contains { action.process == $0.identity }
+        case .pidfile(let f, let p): action.path == f.path || (p != nil && action.process == p?.identity)
+        }
     }
 
     private func suiteTag(name: String, tests: Int, failures: Int) -> String {
@@ -105,8 +140,8 @@ public struct ScanJUnitReport: ScanReporter {
     }
 
     private func caseLines(_ testCase: Case, classname: String) -> [String] {
-        let open = "    <testcase classname=\"\(ReportEscaping.xml(classname))\" name=\"\(ReportEscaping.xml(testCase.rule.id))\" time=\"0.000\""
-        let actions = result.actions.filter { $0.rule == testCase.rule.id }
+        let open = "    <testcase classname=\"\(ReportEscaping.xml(classname))\" name=\"\(ReportEscaping.xml(testCase.name))\" time=\"0.000\""
+        let actions = testCase.actions
         if testCase.failing.isEmpty && testCase.passing.isEmpty { return [open + "/>"] }
         var lines = [open + ">"]
         if let first = testCase.failing.first {

@@ -6,6 +6,12 @@
 /// for each outcome. Labels are low-cardinality by design: rule, severity, outcome and version;
 /// never a pid or a command line. No sample carries a timestamp (the textfile collector forbids it).
 ///
+/// `zscan_findings` alone also has `container_id`: the container's short id, and `""` for the host
+/// on every rule's series rather than no label, so the family has one label set (as a client
+/// library writes a labelled metric; Prometheus stores `""` as absent, so `{container_id=""}`
+/// selects the host and `sum by (rule)` reads as before). A container's series exists only while
+/// it has findings, so the series stay bounded by the findings.
+///
 /// All metrics are gauges. `zscan_cleanup_actions_total` keeps its documented name (docs/formats.md), but each
 /// run replaces the file, so its value is the last run's count, which falls back to 0 on the next
 /// run: typed as a counter, `rate()` and `increase()` would read every such fall as a reset.
@@ -37,10 +43,22 @@ public struct ScanPrometheusReport: ScanReporter {
         }
         func int(_ n: Int) -> String { String(n) }
 
-        let byRule = result.findingCounts
+        // Per rule, the host's series (container_id="", zeros included), then one per container
+        // with findings of the rule, in the order of their first finding.
+        var findings: [(labels: [(String, String)], value: String)] = []
+        for rule in result.reportedRules {
+            var ids = [""]
+            var counts = ["": 0]
+            for finding in result.findings where finding.rule.id == rule.id {
+                let id = ReportWording.container(finding).map(Self.containerID) ?? ""
+                if counts[id] == nil { ids.append(id) }
+                counts[id, default: 0] += 1
+            }
+            findings += ids.map { ([("rule", rule.id), ("severity", rule.severity.rawValue), ("container_id", $0)], int(counts[$0]!)) }
+        }
         family(
-            "zscan_findings", "Findings of each enabled rule in the last scan (0 when it found nothing).",
-            result.reportedRules.map { ([("rule", $0.id), ("severity", $0.severity.rawValue)], int(byRule[$0.id] ?? 0)) })
+            "zscan_findings", "Findings of each enabled rule in the last scan (0 when it found nothing), by container (\"\": the host).",
+            findings)
         family(
             "zscan_failing_findings", "Findings selected by --fail-on in the last scan (non-zero: zscan exited 1).",
             [([], int(result.failing.count))])
@@ -59,5 +77,12 @@ public struct ScanPrometheusReport: ScanReporter {
             [([], ReportWording.decimal(result.startedAt, places: 3))])
         family("zscan_build_info", "The zscan version that wrote these metrics (always 1).", [([("version", ToolInfo.version)], "1")])
         return out
+    }
+
+    /// `container_id`: the short id (12 hex digits, as `docker ps` shows), or the runtime's name
+    /// for a container it gives no id, so such a container is never counted as the host and no
+    /// cgroup path (untrusted, unbounded) becomes a label.
+    static func containerID(_ container: ContainerInfo) -> String {
+        container.shortID ?? container.runtime
     }
 }

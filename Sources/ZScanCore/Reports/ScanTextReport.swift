@@ -15,6 +15,10 @@
 /// A finding whose rule asks where a process came from has its evidence under its message, one
 /// dim line each: `    because: parent exited; now init (1)`.
 ///
+/// When some finding is in a container, the rule groups go under a heading per container
+/// (`container docker 1fce13e5e58e`, most severe first), then `host`; the summary line says
+/// `in container docker 1fce13e5e58e` when zscan itself runs in one.
+///
 /// The `failing:` line appears only when `--fail-on` selects at least one finding, that is exactly
 /// when the scan exits with status 1. Every piece of text that comes from a process, a rule file or
 /// the file system goes through `TerminalText.escape`, so no report line can be forged or broken.
@@ -42,9 +46,17 @@ public struct ScanTextReport: ScanReporter {
 
     public func render() -> String {
         var lines: [String] = []
-        for group in ReportWording.groups(result.findings) {
-            lines += groupLines(group)
-            lines.append("")
+        let sections = ReportWording.sections(result.findings)
+        for section in sections {
+            // Headings only when some finding is in a container: a host's report reads as it always did.
+            if sections.count > 1 || section.container != nil {
+                let heading = section.container.map { "container " + ReportWording.containerLabel($0) } ?? "host"
+                lines.append(style.bold(heading))
+            }
+            for group in section.groups {
+                lines += groupLines(group)
+                lines.append("")
+            }
         }
         if !result.actions.isEmpty {
             lines.append(ReportWording.cleanupHeading(result, style: style))
@@ -143,6 +155,8 @@ public struct ScanTextReport: ScanReporter {
             if let user = p.user ?? p.uid.map(String.init) { parts.append("user " + TerminalText.escape(user)) }
             if let tty = p.tty { parts.append("tty " + TerminalText.escape(tty)) }
             if let cwd = p.cwd { parts.append("cwd " + TerminalText.escape(cwd)) }
+            // The pid `ps` shows inside its container, when that is another one.
+            if let nsPid = p.nsPid, nsPid != p.pid { parts.append("ns_pid \(nsPid)") }
             return [parts.joined(separator: "  ")]
         case .socket(let s, _):
             return ["inode \(s.inode)  uid \(s.uid)"]

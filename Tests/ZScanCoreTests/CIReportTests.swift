@@ -99,7 +99,7 @@ final class CIReportTests: XCTestCase {
             suites.flatMap(\.cases).map(\.name),
             [
                 "zombie", "zombie in docker 1fce13e5e58e", "orphaned_dev_server", "port_held_by_stopped",
-                "port_held_by_stopped in kubernetes 0c1d2e3f4a5b", "port_owner_unknown", "stale_pidfile", "cpu_hang", "leaked_process",
+                "port_held_by_stopped in kubernetes 0c1d2e3f4a5b pod 7d9c5f4e", "port_owner_unknown", "stale_pidfile", "cpu_hang", "leaked_process",
             ])
         XCTAssertFalse(suites.contains { $0.tag == "dev-server" }, "a rule sits under its first tag only")
         // Failing per --fail-on after cleanup: zombie 4244 (in docker) survived, the leak was denied.
@@ -338,8 +338,8 @@ final class CIReportTests: XCTestCase {
         XCTAssertEqual(
             suites.flatMap(\.cases).map(\.name),
             [
-                "zombie", "zombie in docker 1fce13e5e58e", "orphaned_dev_server", "orphaned_dev_server in kubernetes 0c1d2e3f4a5b",
-                "port_held_by_stopped", "port_held_by_stopped in unknown " + ContainerFixture.hostilePathShown, "port_owner_unknown",
+                "zombie", "zombie in docker 1fce13e5e58e", "orphaned_dev_server", "orphaned_dev_server in kubernetes 0c1d2e3f4a5b pod 7d9c5f4e",
+                "port_held_by_stopped", "port_held_by_stopped in unknown (cgroup " + ContainerFixture.hostilePathShown + ")", "port_owner_unknown",
                 "stale_pidfile", "stale_pidfile in docker 1fce13e5e58e", "cpu_hang",
             ])
         XCTAssertEqual(suites.flatMap(\.cases).reduce(0) { $0 + $1.failing.count + $1.passing.count }, result.findings.count)
@@ -357,7 +357,7 @@ final class CIReportTests: XCTestCase {
         // The hostile path: one attribute, escaped, no control character, valid XML (parsed above).
         let hostile = try XCTUnwrap(
             try doc.nodes(forXPath: "//testcase[starts-with(@name, 'port_held_by_stopped in unknown')]").first as? XMLElement)
-        XCTAssertEqual(hostile.attribute(forName: "name")?.stringValue, "port_held_by_stopped in unknown " + ContainerFixture.hostilePathShown)
+        XCTAssertEqual(hostile.attribute(forName: "name")?.stringValue, "port_held_by_stopped in unknown (cgroup " + ContainerFixture.hostilePathShown + ")")
         XCTAssertFalse(xml.unicodeScalars.contains { ($0.value < 0x20 && $0 != "\n") || (0x7F..<0xA0).contains($0.value) || $0 == "\u{202E}" })
         XCTAssertFalse(xml.contains("</testcase>&"), "the path's </testcase> is escaped")
     }
@@ -380,7 +380,7 @@ final class CIReportTests: XCTestCase {
                 "::error title=zscan zombie in docker 1fce13e5e58e::sleep (4244) is a zombie; make (4000) has not reaped it%0Apid 4244 in docker 1fce13e5e58e  45s  Z  [sleep]"
             ),
             lines.joined(separator: "\n"))
-        XCTAssertTrue(lines.contains { $0.hasPrefix("::error title=zscan orphaned_dev_server in kubernetes 0c1d2e3f4a5b::uvicorn (4242)") })
+        XCTAssertTrue(lines.contains { $0.hasPrefix("::error title=zscan orphaned_dev_server in kubernetes 0c1d2e3f4a5b pod 7d9c5f4e::uvicorn (4242)") })
         XCTAssertTrue(lines.contains { $0.hasPrefix("::warning title=zscan stale_pidfile in docker 1fce13e5e58e::/run/app.pid names pid 4245") })
         XCTAssertTrue(lines.contains { $0.hasPrefix("::error title=zscan zombie::") }, "a host finding's title is unchanged")
         // The hostile path: still one annotation per finding, its ':' and ',' encoded in the title.
@@ -389,10 +389,11 @@ final class CIReportTests: XCTestCase {
         // The title ends where zscan ends it: the path's "::" is encoded there (in the data it may stay).
         XCTAssertEqual(
             hostile.dropFirst(2).components(separatedBy: "::").first,
-            #"warning title=zscan port_held_by_stopped in unknown /machine.slice/x\n%3A%3Aerror title=forged%3A%3Apwned\r\e[2J\x9b\u{202e}%3A%2C%25|"</testcase>&\.scope"#
+            #"warning title=zscan port_held_by_stopped in unknown (cgroup /machine.slice/x\n%3A%3Aerror title=forged%3A%3Apwned\r\e[2J\x9b\u{202e}%3A%2C%25|"</testcase>&\.scope)"#
         )
         XCTAssertTrue(
-            hostile.contains(#"in unknown /machine.slice/x\n%3A%3Aerror title=forged%3A%3Apwned\r\e[2J\x9b\u{202e}%3A%2C%25|"</testcase>&\.scope::"#), hostile)
+            hostile.contains(#"in unknown (cgroup /machine.slice/x\n%3A%3Aerror title=forged%3A%3Apwned\r\e[2J\x9b\u{202e}%3A%2C%25|"</testcase>&\.scope)::"#),
+            hostile)
         XCTAssertFalse(lines.contains { $0.hasPrefix("pwned") || $0.hasPrefix("::error title=forged") })
 
         let summary = ScanMarkdownSummary(result: result).render()

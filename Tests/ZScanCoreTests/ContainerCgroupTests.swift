@@ -155,7 +155,7 @@ final class ContainerCgroupTests: XCTestCase {
     func testUnknownLayoutKeepsThePathAndNoID() {
         let path = "/some/orchestrator/\(String(repeating: "0123456789abcdef", count: 4))"
         XCTAssertEqual(ContainerCgroup.parse("0::" + path), ContainerCgroup.unknown(path: path))
-        XCTAssertEqual(ContainerCgroup.unknown(path: path).label, "unknown container (cgroup \(path))")
+        XCTAssertEqual(ContainerCgroup.unknown(path: path).label, "unknown (cgroup \(path))")
     }
 
     func testHybridFilePrefersTheV1LineThatNamesAContainerOverTheEmptyV2Line() {
@@ -200,7 +200,7 @@ final class ContainerCgroupTests: XCTestCase {
             ContainerInfo(
                 runtime: "kubernetes", id: nil, podUID: "0f2b7c1e-1111-4222-8333-444455556666", qos: "besteffort",
                 path: "/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod0f2b7c1e_1111_4222_8333_444455556666.slice"))
-        XCTAssertEqual(pod?.label, "kubernetes pod 0f2b7c1e-…")
+        XCTAssertEqual(pod?.label, "kubernetes pod 0f2b7c1e")
         XCTAssertNil(ContainerCgroup.container(inPath: "/notkube/pod0f2b7c1e-1111-4222-8333-444455556666/\(id)")?.podUID)
     }
 
@@ -208,7 +208,7 @@ final class ContainerCgroupTests: XCTestCase {
         let docker = ContainerCgroup.parse(Self.table[0].line)
         XCTAssertEqual(docker?.shortID, "3dd988081e71")
         XCTAssertEqual(docker?.label, "docker 3dd988081e71")
-        XCTAssertEqual(ContainerCgroup.parse(Self.table[7].line)?.label, "docker d0b3604b67ac pod 7d4424e6-…")
+        XCTAssertEqual(ContainerCgroup.parse(Self.table[7].line)?.label, "docker d0b3604b67ac pod 7d4424e6")
         XCTAssertEqual(ContainerCgroup.parse("8:cpuset:/lxc/c")?.label, "lxc c")
         XCTAssertEqual(ContainerCgroup.parse("0::/machine.slice/systemd-nspawn@a-long-machine-name.service")?.label, "nspawn a-long-machine-name")
         XCTAssertNil(ContainerInfo(runtime: "kubernetes", id: nil, path: "/").shortID)

@@ -316,7 +316,11 @@ final class ScanReportTests: XCTestCase {
         let text = ScanTextReport(result: ContainerFixture.result(), style: .plain, width: nil).render()
         let headings = text.split(separator: "\n").filter { $0.hasPrefix("container ") || $0 == "host" }
         XCTAssertEqual(
-            headings, ["container kubernetes 0c1d2e3f4a5b", "container docker 1fce13e5e58e", "container unknown " + ContainerFixture.hostilePathShown, "host"])
+            headings,
+            [
+                "container kubernetes 0c1d2e3f4a5b pod 7d9c5f4e", "container docker 1fce13e5e58e",
+                "container unknown (cgroup " + ContainerFixture.hostilePathShown + ")", "host",
+            ])
         let expectedDocker = """
 
             container docker 1fce13e5e58e
@@ -363,7 +367,7 @@ final class ScanReportTests: XCTestCase {
         XCTAssertTrue(ScanMarkdownSummary(result: result).render().contains("\n" + line + "\n"))
         var hostile = result
         hostile.host.container = ContainerFixture.unknown
-        XCTAssertTrue(ReportWording.summaryLine(hostile).contains(" in container unknown " + ContainerFixture.hostilePathShown + " · "))
+        XCTAssertTrue(ReportWording.summaryLine(hostile).contains(" in container unknown (cgroup " + ContainerFixture.hostilePathShown + ") · "))
         // Its own processes are in that container too: they are grouped under it like any other.
         let text = ScanTextReport(result: result, style: .plain, width: nil).render()
         XCTAssertTrue(text.hasPrefix("container docker 1fce13e5e58e\nerror  zombie  Zombie process (1)\n  pid 40  "), text)

@@ -25,13 +25,13 @@ public struct ContainerInfo: Sendable, Hashable {
     /// First 12 characters of the id (as `docker ps` shows), or nil.
     public var shortID: String? { id.map { String($0.prefix(12)) } }
 
-    /// "docker 1fce13e5e58e", "kubernetes pod 0f2b7c1e-…", "lxc web1", "unknown container (cgroup /some/path)" — one short label for reports.
+    /// "docker 1fce13e5e58e", "kubernetes pod 0f2b7c1e", "lxc web1", "unknown (cgroup /some/path)" — one short label for reports.
     public var label: String {
-        if runtime == "unknown" { return "unknown container (cgroup \(path.isEmpty ? "unreadable" : path))" }
+        if runtime == "unknown" { return "unknown (cgroup \(path.isEmpty ? "unreadable" : path))" }
         var words = [runtime]
         // Machine names are what `lxc-ls` and `machinectl` print: shown whole, not cut to 12.
         if let id { words.append(runtime == "lxc" || runtime == "nspawn" ? id : String(id.prefix(12))) }
-        if let podUID { words.append("pod " + (podUID.count > 9 ? podUID.prefix(9) + "…" : podUID)) }
+        if let podUID { words.append("pod " + podUID.prefix(8)) }
         return words.joined(separator: " ")
     }
 }

@@ -62,15 +62,17 @@ public struct CleanupGuard: Sendable {
             return "the init of its PID namespace: ending it ends every process in " + (place ?? "that namespace")
         }
         guard let own = pidNamespace else { return nil }
-        guard let namespace = process.pidNs else {
+        let elsewhere: String
+        if let namespace = process.pidNs {
+            if namespace == own { return nil }
+            elsewhere = place ?? "pid_ns \(namespace)"
+        } else if let inner = process.nsPid, inner != process.pid {
             // The last `NSpid` is the pid inside its own namespace: another number means another one.
-            if let inner = process.nsPid, inner != process.pid {
-                return "in another PID namespace (\(place ?? "its pid there is \(inner)")); name its container with --container to act there"
-            }
+            elsewhere = place ?? "its pid there is \(inner)"
+        } else {
             return process.isZombie ? nil : "its PID namespace could not be read"
         }
-        if namespace == own { return nil }
         if let container, container != .host, container.contains(process, host: host) { return nil }
-        return "in another PID namespace (\(place ?? "pid_ns \(namespace)")); name its container with --container to act there"
+        return "in another PID namespace (\(elsewhere)); name its container with --container to act there"
     }
 }

@@ -5,12 +5,13 @@ import ZScanLinux
 /// through pidfds, then say which findings no longer fail the run and whether named ports are free.
 enum CleanupRun {
     static func perform(
-        result: ScanResult, context: EvaluationContext, scope: CleanupScope, protect: [CompiledCondition], onlyUID: UInt32?,
+        result: ScanResult, context: EvaluationContext, scope: CleanupScope, protect: [CompiledCondition],
+        container: ContainerSelection? = nil, onlyUID: UInt32?,
         grace: Double, dryRun: Bool, ports: [Int], procRoot: String, progress: Progress
     ) -> (result: ScanResult, portsStillHeld: Bool) {
         var result = result
         var held: [String] = []
-        let cleanupGuard = CleanupGuard(snapshot: context.snapshot, protect: protect, onlyUID: onlyUID)
+        let cleanupGuard = CleanupGuard(snapshot: context.snapshot, protect: protect, onlyUID: onlyUID, container: container)
         let plan = CleanupPlan(findings: result.findings, context: context, guard: cleanupGuard, scope: scope)
         if !dryRun { progress.show("cleaning up", fraction: 0) }
         let executor = CleanupExecutor(

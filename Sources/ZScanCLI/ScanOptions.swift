@@ -34,6 +34,11 @@ struct ScanOptions {
         OptionSpec(long: "pattern", value: "<regex>", help: "Only findings about processes whose command line matches (and PID files whose path does)."),
         OptionSpec(long: "port", value: "<port>", help: "Only findings about these ports.", repeatable: true),
         OptionSpec(long: "where", value: "<expr>", help: "Only findings about processes for which this condition holds."),
+        OptionSpec(
+            long: "container", value: "<id>",
+            help:
+                "Only findings about processes in this container: a prefix of at least 12 characters of its id, or host. --cleanup may then act in its PID namespace (never on its init)."
+        ),
         OptionSpec(long: "pidfiles", value: "<glob>", help: "More PID files to check, besides /run, $XDG_RUNTIME_DIR, tmp/pids and .run.", repeatable: true),
         OptionSpec(long: "sample", value: "<duration>", help: "CPU sampling window, taken only when a rule needs it.", defaultText: "1s"),
         OptionSpec(long: "baseline", value: "<file>", help: "A snapshot from earlier: processes not in it are new."),
@@ -44,7 +49,7 @@ struct ScanOptions {
         OptionSpec(
             long: "cleanup",
             help:
-                "End what the findings' rules say to end (TERM, grace, KILL), guarded. Without --only, --pattern, --port or --where: only the findings --fail-on selects. A process detached on purpose only when --only names its rule."
+                "End what the findings' rules say to end (TERM, grace, KILL), guarded. Without --only, --pattern, --port, --where or --container: only the findings --fail-on selects. A process detached on purpose only when --only names its rule."
         ),
         OptionSpec(long: "dry-run", help: "Print the cleanup plan and change nothing."),
         OptionSpec(long: "grace", value: "<duration>", help: "How long a process has to exit after SIGTERM.", defaultText: "5s"),
@@ -85,11 +90,12 @@ struct ScanOptions {
     /// Returns the result and whether the run failed (`--fail-on`, or a `--port` still held).
     func scan(tracked: Set<Int32> = [], reportFD: Int32 = STDOUT_FILENO) throws(CLIError) -> (result: ScanResult, failed: Bool) {
         let progress = Progress(enabled: !settings.quiet && isatty(STDERR_FILENO) == 1 && environment["TERM"] != "dumb")
-        var (result, context) = try evaluate(tracked: tracked, progress: progress)
+        let container = try resolvedContainer()
+        var (result, context) = try evaluate(tracked: tracked, progress: progress, container: container)
         var portsStillHeld = false
         if settings.cleanup {
             (result, portsStillHeld) = CleanupRun.perform(
-                result: result, context: context, scope: settings.cleanupScope, protect: settings.cleanupProtect,
+                result: result, context: context, scope: settings.cleanupScope, protect: settings.cleanupProtect, container: container,
                 onlyUID: settings.cleanupUID(getuid()), grace: settings.grace, dryRun: settings.dryRun, ports: settings.ports,
                 procRoot: settings.procRoot, progress: progress)
         }
@@ -100,7 +106,13 @@ struct ScanOptions {
 
     /// Collects (or loads `--from`) and runs the scanner: the result and the context it was
     /// evaluated in, which cleanup and `explain` read further.
-    func evaluate(tracked: Set<Int32> = [], progress: Progress) throws(CLIError) -> (result: ScanResult, context: EvaluationContext) {
+    /// `container` is what `--container` named (`resolvedContainer`); only its processes' findings
+    /// are kept.
+    func evaluate(
+        tracked: Set<Int32> = [], progress: Progress, container: ContainerSelection? = nil
+    ) throws(CLIError) -> (result: ScanResult, context: EvaluationContext) {
+        var scanner = scanner
+        scanner.container = container
         let pipeline = ScanPipeline(
             source: LinuxSnapshotSource(procRoot: settings.procRoot, ownEnvironment: environment),
             pidfileSource: PidFileReader(procRoot: settings.procRoot),
@@ -117,6 +129,29 @@ struct ScanOptions {
                     zombieGrace: ScanPipeline.Request.scanZombieGrace))
         } catch {
             throw .failure(error.description)
+        }
+    }
+
+    /// What `--container` names, resolved against the containers of the `--from` snapshot or, for
+    /// a scan of this machine, of a quick read of every process's cgroup and PID namespace; nil
+    /// without the option. A name that matches no container, or several, is an error (exit 2) that
+    /// says which containers there are.
+    func resolvedContainer() throws(CLIError) -> ContainerSelection? {
+        guard let text = settings.container else { return nil }
+        if text == "host" { return .host }
+        let snapshot: Snapshot
+        if let from {
+            snapshot = from.snapshot
+        } else {
+            do {
+                snapshot = try LinuxSnapshotSource(procRoot: settings.procRoot, ownEnvironment: environment).collect(what: [.cgroup, .namespace])
+            } catch {
+                throw .failure(error.description)
+            }
+        }
+        switch ContainerSelection.resolve(text, in: snapshot) {
+        case let .success(selection): return selection
+        case let .failure(problem): throw .failure(problem.description)
         }
     }
 }

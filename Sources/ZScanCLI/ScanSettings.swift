@@ -14,6 +14,9 @@ struct ScanSettings {
     var ports: [Int]
     var pattern: LinearRegex?
     var whereCondition: CompiledCondition?
+    /// `--container`: `host` or an id prefix, resolved against the snapshot once it is taken
+    /// (`ScanOptions.resolvedContainer`).
+    var container: String?
     /// The config's `allow` (never reported) and `protect` (never cleaned up) conditions.
     var allow: [CompiledCondition]
     var protect: [CompiledCondition]
@@ -94,6 +97,11 @@ struct ScanSettings {
                 throw .failure(ExpressionError.render(option: "--where", text: text, error: error), plain: true)
             }
         }
+        let container = arguments.value("container")
+        if let container, container != "host", container.count < ContainerSelection.minimumPrefix {
+            throw usage(
+                "--container: '\(container)' is too short: give at least \(ContainerSelection.minimumPrefix) characters of a container id, or host")
+        }
         let (allow, protect) = try config.map { config throws(CLIError) in try conditions(of: config, checker: checker) } ?? ([], [])
         let cleanup = arguments.has("cleanup") || arguments.has("dry-run")
         let grace = try duration("grace", arguments.value("grace") ?? "5s", example: "5s", spec: spec)
@@ -106,9 +114,10 @@ struct ScanSettings {
         if let text = arguments.value("pattern") { filters.append("pattern: \(text)") }
         if !ports.isEmpty { filters.append("port: \(ports.map(String.init).joined(separator: ","))") }
         if let text = arguments.value("where") { filters.append("where: \(text)") }
+        if let container { filters.append("container: \(container)") }
         return ScanSettings(
             only: only, skip: skip, failOn: failOn, format: format, reports: reports, sample: sample, ports: ports,
-            pattern: pattern, whereCondition: whereCondition, allow: allow, protect: protect,
+            pattern: pattern, whereCondition: whereCondition, container: container, allow: allow, protect: protect,
             pidfileGlobs: arguments.all("pidfiles") + (environment["ZSCAN_PIDFILES"].map { [$0] } ?? []) + (config?.pidfiles ?? []),
             pidfileLocations: arguments.value("from") == nil && arguments.value("proc-root") == nil
                 ? PidFileLocations.resolve(config?.pidfileLocations ?? pidfileDefaults, environment: environment) : [],
@@ -119,11 +128,11 @@ struct ScanSettings {
     }
 
     /// Cleanup acts on the selection of this run: `--only` (or `ZSCAN_ONLY`), `--pattern`,
-    /// `--port`, `--where`. The config's `only` is not one: a file committed to a repository
+    /// `--port`, `--where`, `--container`. The config's `only` is not one: a file committed to a repository
     /// tunes every scan, it does not choose what a bare `--cleanup` ends on someone's machine.
     static func cleanupScope(_ arguments: ParsedArguments, environment: [String: String], failOn: Selector) -> CleanupScope {
         let only = setting(arguments.all("only"), environment["ZSCAN_ONLY"], nil).map(Selector.init(parsing:))
-        let narrowed = only != nil || ["pattern", "port", "where"].contains { !arguments.all($0).isEmpty }
+        let narrowed = only != nil || ["pattern", "port", "where", "container"].contains { !arguments.all($0).isEmpty }
         return CleanupScope(narrowed: narrowed, failOn: failOn, namedRules: Set(only?.items ?? []))
     }
 
@@ -181,8 +190,9 @@ struct ScanSettings {
             scanner.alsoRead.insert(.cmdline)
         }
         if cleanup {
-            // The guards judge owners and what `protect` mentions; reports name targets by command line.
-            scanner.alsoRead.formUnion(protect.reduce(into: [.status, .cmdline]) { $0.formUnion($1.needs) })
+            // The guards judge owners, PID namespaces, containers and what `protect` mentions;
+            // reports name targets by command line.
+            scanner.alsoRead.formUnion(protect.reduce(into: [.status, .cmdline, .namespace, .cgroup]) { $0.formUnion($1.needs) })
         }
         return scanner
     }

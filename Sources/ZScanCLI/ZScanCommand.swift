@@ -7,7 +7,7 @@ public enum ZScanCommand {
         name: "",
         abstract: "Find what processes left behind: zombies, orphaned dev servers, ports held by dead, stopped or orphaned processes, hangs and leaks.",
         discussion:
-            "With no subcommand, zscan scans this machine with its built-in rules (see 'zscan scan --help'). --cleanup with none of --only, --pattern, --port or --where ends only what --fail-on selects (errors by default); a process detached on purpose (nohup, a daemon, a service) is ended only when --only names its finding's rule.",
+            "With no subcommand, zscan scans this machine with its built-in rules (see 'zscan scan --help'). --cleanup with none of --only, --pattern, --port, --where or --container ends only what --fail-on selects (errors by default); a process detached on purpose (nohup, a daemon, a service) is ended only when --only names its finding's rule.",
         usage: "[<subcommand>] [<options>]",
         options: [
             OptionSpec(long: "version", help: "Show the version."),

@@ -109,7 +109,10 @@ public struct PidfdControl: ProcessControl {
     }
 
     public func children(of parents: Set<ProcessIdentity>, groups: Set<Int32>) -> [ProcessRecord] {
-        guard let snapshot = try? LinuxSnapshotSource(procRoot: procRoot).collect(what: [.cmdline, .status]) else { return [] }
+        // The guards judge owners, PID namespaces and containers of what a rescan finds.
+        guard let snapshot = try? LinuxSnapshotSource(procRoot: procRoot).collect(what: [.cmdline, .status, .namespace, .cgroup]) else {
+            return []
+        }
         // Only parents still alive as the same process: a pid reused by another program must
         // not bring that program's children into the tree.
         let alive = Set(snapshot.processes.lazy.map(\.identity).filter { parents.contains($0) }.map(\.pid))

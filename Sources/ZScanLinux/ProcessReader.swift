@@ -152,8 +152,9 @@ final class ProcessReader {
                 }
             } catch { note(error, mustExist: true) }
         }
-        if groups.contains(.namespace) && !process.isZombie {
-            // A zombie has left its namespaces: the link cannot be read.
+        if groups.contains(.namespace) {
+            // A zombie keeps its pid until it is reaped, and `ns/pid` follows the pid (not the
+            // nsproxy it left, as `ns/net` does): the link reads for zombies too.
             if let n = try? file.readLink(place.path("ns/pid"), relativeTo: place.fd) {
                 process.pidNs = NamespaceLink.inode(file.buffer, count: n)
             }

@@ -11,9 +11,10 @@ final class HelpAndUsageTests: XCTestCase {
             held by dead, stopped or orphaned processes, hangs and leaks.
 
             With no subcommand, zscan scans this machine with its built-in rules (see 'zscan
-            scan --help'). --cleanup with none of --only, --pattern, --port or --where ends
-            only what --fail-on selects (errors by default); a process detached on purpose
-            (nohup, a daemon, a service) is ended only when --only names its finding's rule.
+            scan --help'). --cleanup with none of --only, --pattern, --port, --where or
+            --container ends only what --fail-on selects (errors by default); a process
+            detached on purpose (nohup, a daemon, a service) is ended only when --only names
+            its finding's rule.
 
             USAGE: zscan [<subcommand>] [<options>]
 

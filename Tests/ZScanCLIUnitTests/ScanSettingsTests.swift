@@ -191,7 +191,9 @@ final class ScanSettingsTests: XCTestCase {
         XCTAssertEqual(cleanup.cleanupUID(0), 0, "root cleans up root's processes unless --all-users")
         XCTAssertNil(try settings(["--cleanup", "--all-users"]).cleanupUID(0))
         XCTAssertTrue(cleanup.scanner(rules: rules, uid: 1000).alsoRead.isSuperset(of: [.status, .cmdline]), "the guards read owners")
-        XCTAssertEqual(try settings(["--only", "zombie"]).scanner(rules: rules, uid: 0).rules.map(\.id), ["zombie", "zombie_parent"], "the zombie tag")
+        XCTAssertEqual(
+            try settings(["--only", "zombie"]).scanner(rules: rules, uid: 0).rules.map(\.id),
+            ["zombie", "zombie_of_namespace_init", "init_not_reaping", "init_not_reaping_in_pod", "zombie_parent"], "the zombie tag")
     }
 
     /// A bare `--cleanup` acts on what `--fail-on` selects; `--only` (flag or `ZSCAN_ONLY`),
@@ -201,7 +203,7 @@ final class ScanSettingsTests: XCTestCase {
         let bare = try settings(["--cleanup"]).cleanupScope
         XCTAssertEqual(bare, CleanupScope(narrowed: false, failOn: .defaultFailOn, namedRules: []))
         XCTAssertEqual(try settings(["--cleanup", "--fail-on", "warning"]).cleanupScope.failOn, Selector(["warning"]))
-        for narrowing in [["--only", "orphan"], ["--pattern", "uvicorn"], ["--port", "8001"], ["--where", "age > 1m"]] {
+        for narrowing in [["--only", "orphan"], ["--pattern", "uvicorn"], ["--port", "8001"], ["--where", "age > 1m"], ["--container", "host"]] {
             XCTAssertTrue(try settings(["--dry-run"] + narrowing).cleanupScope.narrowed, "\(narrowing)")
         }
         XCTAssertTrue(try settings(["--cleanup"], environment: ["ZSCAN_ONLY": "orphan"]).cleanupScope.narrowed)
@@ -211,6 +213,24 @@ final class ScanSettingsTests: XCTestCase {
             try settings(["--cleanup", "--only", "orphaned_process", "--only", "zombie,warning"]).cleanupScope.namedRules,
             ["orphaned_process", "zombie", "warning"], "a tag or severity in the set names no rule id, so it ends nothing detached")
         XCTAssertEqual(try settings(["--cleanup", "--pattern", "x"]).cleanupScope.namedRules, [])
+    }
+
+    /// `--container` takes `host` or at least 12 characters of an id (resolved once the snapshot is
+    /// taken), narrows cleanup, reads cgroups and namespaces, and is named in the report's scope.
+    func testContainerOption() throws {
+        XCTAssertEqual(
+            error(["--container", "1fce13e5e58"]),
+            "--container: '1fce13e5e58' is too short: give at least 12 characters of a container id, or host")
+        let named = try settings(["--container", "1fce13e5e58e"])
+        XCTAssertEqual(named.container, "1fce13e5e58e")
+        XCTAssertEqual(named.filters, ["container: 1fce13e5e58e"])
+        XCTAssertEqual(try settings(["--container", "host"]).container, "host")
+        XCTAssertNil(try settings([]).container)
+        var scanner = named.scanner(rules: Self.ruleSet.rules, uid: 0)
+        scanner.container = .host
+        XCTAssertTrue(scanner.needs.fields.isSuperset(of: [.cgroup, .namespace]))
+        XCTAssertTrue(
+            try settings(["--cleanup"]).scanner(rules: Self.ruleSet.rules, uid: 0).alsoRead.isSuperset(of: [.namespace, .cgroup]), "the guards read namespaces")
     }
 
     /// `allow` is never reported and, with `protect`, never cleaned up; a bad condition points into the config.

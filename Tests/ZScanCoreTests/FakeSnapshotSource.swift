@@ -46,7 +46,10 @@ final class FakeSnapshotSource: SnapshotSource, @unchecked Sendable {  // one te
         for i in snapshot.processes.indices {
             let pid = snapshot.processes[i].pid
             guard let groups = plan[pid], let source = full[pid] else { continue }
-            let new = groups.normalized.intersection(.perProcess).subtracting(snapshot.processes[i].read)
+            var new = groups.normalized.intersection(.perProcess).subtracting(snapshot.processes[i].read)
+            // As LinuxSnapshotSource does: the facts provenance rests on include cwd and cgroup
+            // when the scan reads them at all.
+            if new.contains(.provenance) { new.formUnion(snapshot.fields.intersection([.cwd, .cgroup]).subtracting(snapshot.processes[i].read)) }
             reads.append((pid, new))
             Self.copy(new, from: source, to: &snapshot.processes[i], candidate: candidates.contains(pid), fields: snapshot.fields)
             snapshot.processes[i].read.formUnion(new)
@@ -109,6 +112,8 @@ final class FakeSnapshotSource: SnapshotSource, @unchecked Sendable {  // one te
         if groups.contains(.cgroup) { p.cgroup = s.cgroup }
         if groups.contains(.fds) { (p.fds, p.socketInodes, p.pipeInodes) = (s.fds, s.socketInodes, s.pipeInodes) }
         if groups.contains(.env) { p.env = s.env }
+        if groups.contains(.namespace) { (p.pidNs, p.nsPid, p.nsInit) = (s.pidNs, s.nsPid, s.nsInit) }
+        if groups.isSuperset(of: [.cgroup, .namespace]) { p.container = s.container }
         if groups.contains(.provenance) && candidate {
             (p.ignoresSighup, p.stdio, p.lockedFile) = (s.ignoresSighup, s.stdio, s.lockedFile)
             (p.job, p.jobCookie, p.jobAlive, p.ciOptOut) = (s.job, s.jobCookie, s.jobAlive, s.ciOptOut)

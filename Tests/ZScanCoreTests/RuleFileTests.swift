@@ -37,7 +37,8 @@ final class RuleFileTests: XCTestCase {
         XCTAssertEqual(
             ids,
             [
-                "zombie", "zombie_parent", "orphaned_dev_server", "orphaned_process", "port_held_by_stopped",
+                "zombie", "zombie_parent", "zombie_of_namespace_init", "init_not_reaping", "init_not_reaping_in_pod", "orphaned_dev_server", "orphaned_process",
+                "port_held_by_stopped",
                 "port_held_by_orphan", "port_owner_unknown", "close_wait_pileup", "cpu_hang", "d_state_hang",
                 "stopped_process", "stale_pidfile", "leaked_process", "leaked_from_other_job", "job_background_process",
                 "detached_process",

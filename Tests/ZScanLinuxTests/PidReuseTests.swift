@@ -15,7 +15,8 @@ final class PidReuseTests: XCTestCase {
             throw XCTSkip("needs root to steer the next pid through \(Self.lastPid)")
         }
         let planned = try FixtureProcess(["sleep"])
-        let snapshot = try LinuxSnapshotSource().collect(what: [.cmdline])
+        // The guards judge PID namespaces: cleanup reads them for what it plans.
+        let snapshot = try LinuxSnapshotSource().collect(what: [.cmdline, .namespace])
         let context = EvaluationContext(snapshot: snapshot)
         let seen = try XCTUnwrap(snapshot.process(pid: planned.pid))
         let cleanupGuard = CleanupGuard(snapshot: snapshot, protect: [], onlyUID: nil)

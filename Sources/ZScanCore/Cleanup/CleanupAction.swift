@@ -20,7 +20,8 @@ public enum ActionOutcome: String, Sendable, CaseIterable {
     /// A stale PID file deleted.
     case removed
     /// Left alone on purpose and said why: a process detached on purpose (nohup, a daemon, a
-    /// service, a CI opt-out) whose finding's rule the user did not name with `--only`.
+    /// service, a CI opt-out) whose finding's rule the user did not name with `--only`, or a
+    /// zombie of a namespace init, which nothing zscan may do reaps.
     case skipped
 
     /// Outcomes after which the finding no longer fails the run.

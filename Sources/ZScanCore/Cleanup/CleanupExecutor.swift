@@ -63,8 +63,19 @@ public struct CleanupExecutor {
         if let why = zombie.protected { return CleanupAction(item, zombie, .protected, reason: why) }
         let parent = item.parent
         let parentText = parent.map { "\($0.name) (\($0.identity.pid))" } ?? "its parent"
+        let ending = parent.map { ended.contains($0.identity) } ?? false
+        // Only a namespace's init reaps what its children leave, and SIGCHLD cannot make it; ending
+        // it would end the whole namespace (CleanupGuard).
+        if let parent, parent.namespaceInit, !ending {
+            if !dryRun && control.state(of: zombie.identity) == nil {
+                return CleanupAction(item, zombie, .alreadyGone, reason: "reaped before cleanup")
+            }
+            return CleanupAction(
+                item, zombie, .skipped,
+                reason: "cannot reap: \(parentText) is the init of its PID namespace and does not wait(); zscan cannot make it, "
+                    + "and ending it would end every process there: run the container with an init (docker run --init, tini)")
+        }
         if dryRun {
-            let ending = parent.map { ended.contains($0.identity) } ?? false
             return CleanupAction(
                 item, zombie, .planned,
                 steps: ending ? ["\(parentText) is ended above: init reaps it"] : ["SIGCHLD to \(parentText)", "wait up to 1s"])

@@ -8,6 +8,8 @@ public struct CleanupPlan: Sendable {
         public var state: String
         /// Why a guard forbids it; nil when it may be signalled.
         public var protected: String?
+        /// PID 1 of its PID namespace (`ns_init`): a reap through it can only be waited for.
+        public var namespaceInit: Bool = false
     }
 
     public struct Item: Sendable {
@@ -38,7 +40,7 @@ public struct CleanupPlan: Sendable {
             let p = snapshot.processes[index]
             return Member(
                 identity: p.identity, name: p.name, cmdline: p.cmdline, state: p.state,
-                protected: cleanupGuard.reason(for: index, in: context))
+                protected: cleanupGuard.reason(for: index, in: context), namespaceInit: p.nsInit == true)
         }
         /// The subtree below `pid`, children before parents. Zombies are left out: signals do
         /// nothing to them, and init reaps them once their parent has ended. A guarded process

@@ -22,6 +22,23 @@ public enum BuiltinRules {
       "react-scripts start", "nodemon", "rails (s|server)\\b", "\\bpuma\\b", "http\\.server",
       "jekyll serve", "hugo server", "esbuild .*--serve", "(npm|yarn|pnpm|bun) (run )?(dev|start)\\b",
     ],
+    // Programs made to be PID 1 of a PID namespace: they wait() for every child they inherit, so
+    // the zombies of a namespace they lead are reaped. Matched against the process name (comm, at
+    // most 15 bytes). A program that is its namespace's init and is none of these is checked by
+    // `init_not_reaping`; add yours with `lists: { known_inits: { append: ["^my-init$"] } }`.
+    known_inits: [
+      "^tini$", "^tini-static$", // tini: docker's and Kubernetes images' usual ENTRYPOINT init
+      "^docker-init$", // what `docker run --init` and compose `init: true` put in as PID 1 (tini)
+      "^dumb-init$", // Yelp's dumb-init
+      "^catatonit$", // `podman run --init`
+      "^pause$", // Kubernetes' pause container: PID 1 of a pod with shareProcessNamespace
+      "^s6-svscan$", "^s6-linux-init", // s6 and s6-overlay
+      "^runit$", "^runsvdir$", // runit as PID 1, and its service directory supervisor
+      "^systemd$", // systemd (hosts, LXC and nspawn system containers)
+      "^init$", // sysvinit, busybox init, and `/sbin/init` under any name of that file
+      "^openrc-init$", // OpenRC's init
+      "^supervisord$", // supervisord as a container's PID 1 (it reaps what it inherits)
+    ],
   },
   macros: {
     dev_server: "cmdline any_matches dev_servers",
@@ -32,6 +49,13 @@ public enum BuiltinRules {
     no_job: "(job == null || job == 'none')",
     orphan_min_age: "30s",
     zombie_parent_min_zombies: "3",
+    // A namespace init's zombie child counts once it started this long ago (a zombie's age runs
+    // from its start): an init that does wait() has reaped it by then.
+    init_zombie_settle: "5s",
+    // PID 1 of its PID namespace, and not a program made for it (`known_inits`).
+    unknown_namespace_init: "ns_init == true && !(name any_matches known_inits)",
+    // A zombie's parent is no namespace init that never waits (or is not known to be one).
+    parent_may_reap: "(parent.ns_init == null || parent.ns_init == false || parent.name any_matches known_inits)",
     close_wait_min_sockets: "20",
     cpu_hang_min_percent: "90.0",
     cpu_hang_min_age: "10m",
@@ -360,13 +384,91 @@ public enum BuiltinRules {
       title: "Zombie process",
       severity: "error",
       tags: ["zombie"],
-      when: "state == 'Z'",
+      // A zombie of a namespace init that never waits is `zombie_of_namespace_init`: SIGCHLD
+      // cannot help there.
+      when: "state == 'Z' && parent_may_reap",
       message: "{name} ({pid}) is a zombie: its parent {parent} has not reaped it",
       hint: "the parent must wait() for it; zscan --cleanup asks {parent} with SIGCHLD",
       action: "reap",
       examples: {
         match: [{ pid: 4243, ppid: 4242, state: "Z", name: "python3", parent: { name: "uvicorn" } }],
-        no_match: [{ pid: 4243, ppid: 4242, state: "S", name: "python3" }, { state: "T" }],
+        no_match: [
+          { pid: 4243, ppid: 4242, state: "S", name: "python3" },
+          { state: "T" },
+          { pid: 42, ppid: 1, state: "Z", name: "python3", parent: { pid: 1, name: "python3", ns_init: true } },
+        ],
+      },
+    },
+    {
+      id: "zombie_of_namespace_init",
+      title: "Zombie left by a namespace init that never reaps",
+      severity: "error",
+      tags: ["zombie", "container"],
+      when: "state == 'Z' && parent.ns_init == true && !(parent.name any_matches known_inits)",
+      message: "{name} ({pid}) is a zombie: its parent {parent} is the init of its PID namespace ({parent.container}) and never reaps it",
+      hint: "SIGCHLD cannot make a program wait(): give the namespace an init (docker run --init, compose init: true, tini or dumb-init as ENTRYPOINT, Kubernetes shareProcessNamespace: true); restarting the container clears its zombies",
+      // Cleanup says it cannot reap it (docs/cleanup.md): ending the init would end the container.
+      action: "reap",
+      examples: {
+        match: [
+          { pid: 42, ppid: 1, state: "Z", name: "python3", parent: { pid: 1, name: "python3", ns_init: true, container: { runtime: "docker", id: "1fce13e5e58e" } } },
+          { state: "Z", parent: { name: "node", ns_init: true } },
+        ],
+        no_match: [
+          { state: "Z", parent: { name: "tini", ns_init: true } },
+          { state: "Z", parent: { name: "docker-init", ns_init: true } },
+          { state: "Z", parent: { name: "python3", ns_init: false } },
+          { state: "Z", parent: { name: "python3" } },
+          { state: "S", parent: { name: "python3", ns_init: true } },
+        ],
+      },
+    },
+    {
+      id: "init_not_reaping",
+      title: "Namespace init that does not reap zombies",
+      severity: "error",
+      tags: ["zombie", "container"],
+      // The count is decided from stat alone, so namespaces are read only for parents of zombies.
+      when: "count(children, state == 'Z' && age >= init_zombie_settle) >= 1 && unknown_namespace_init && container.pod_uid == null",
+      message: "{name} ({pid}) is PID 1 of its PID namespace (container {container}) and has not reaped its zombie children",
+      hint: "a program that never wait()s cannot be PID 1: run it under an init (docker or podman run --init; compose init: true; or tini or dumb-init as ENTRYPOINT, e.g. ENTRYPOINT [\"tini\", \"--\", ...]); SIGCHLD does nothing here",
+      // Never ended: ending a namespace's init ends every process in it.
+      action: "none",
+      examples: {
+        match: [
+          {
+            pid: 1187, name: "python3", ns_pid: 1, ns_init: true, container: { runtime: "docker", id: "1fce13e5e58e0b6d", path: "/docker/1fce13e5e58e0b6d" },
+            children: [{ state: "Z", age: 60 }, { state: "S", age: 60 }],
+          },
+          { name: "node", ns_init: true, container: { runtime: "unknown", path: "/user.slice" }, children: [{ state: "Z", age: "10s" }] },
+          { name: "app.py", ns_init: true, children: [{ state: "Z", age: "1m" }, { state: "Z", age: "1m" }] },
+        ],
+        no_match: [
+          { name: "tini", ns_init: true, children: [{ state: "Z", age: 60 }] },
+          { name: "python3", ns_init: true, children: [{ state: "Z", age: 1 }] },
+          { name: "python3", ns_init: true, children: [{ state: "S", age: 60 }] },
+          { name: "python3", ns_init: false, children: [{ state: "Z", age: 60 }] },
+          { name: "python3", ns_init: true, container: { runtime: "kubernetes", id: "ab12", pod_uid: "9f3e" }, children: [{ state: "Z", age: 60 }] },
+        ],
+      },
+    },
+    {
+      id: "init_not_reaping_in_pod",
+      title: "Pod container's init that does not reap zombies",
+      severity: "error",
+      tags: ["zombie", "container"],
+      when: "count(children, state == 'Z' && age >= init_zombie_settle) >= 1 && unknown_namespace_init && container.pod_uid != null",
+      message: "{name} ({pid}) is PID 1 of container {container} of pod {container.pod_uid} and has not reaped its zombie children",
+      hint: "set shareProcessNamespace: true in the pod spec (the pause container is then PID 1 and reaps), or make tini or dumb-init the container's command; SIGCHLD does nothing here",
+      action: "none",
+      examples: {
+        match: [
+          { name: "python3", ns_init: true, container: { runtime: "kubernetes", id: "ab12", pod_uid: "9f3e" }, children: [{ state: "Z", age: 60 }] },
+        ],
+        no_match: [
+          { name: "python3", ns_init: true, container: { runtime: "docker", id: "ab12" }, children: [{ state: "Z", age: 60 }] },
+          { name: "pause", ns_init: true, container: { runtime: "kubernetes", id: "ab12", pod_uid: "9f3e" }, children: [{ state: "Z", age: 60 }] },
+        ],
       },
     },
     {

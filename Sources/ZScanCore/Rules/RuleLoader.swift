@@ -4,7 +4,7 @@ public enum RuleLoader {
     static let fileKeys = ["format_version", "lists", "macros", "rules"]
     static let ruleKeys = ["id", "title", "severity", "tags", "subject", "when", "message", "hint", "action", "enabled", "hidden", "examples"]
     static let exampleKeys = ["match", "no_match"]
-    static let knownTags = ["zombie", "orphan", "port", "hang", "pidfile", "leak", "dev-server", "ci", "detached"]
+    static let knownTags = ["zombie", "orphan", "port", "hang", "pidfile", "leak", "dev-server", "ci", "detached", "container"]
 
     /// `keepExamples: false` (a scan) lets the examples' parsed trees go once the rules are
     /// compiled; `rules check` and `explain` keep them.

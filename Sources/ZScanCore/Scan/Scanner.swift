@@ -16,6 +16,8 @@ public struct Scanner: Sendable {
     public var alsoRead: FieldSet = []
     public var ports: [Int]
     public var whereCondition: CompiledCondition?
+    /// `--container`: only findings about processes in this container (or on the host).
+    public var container: ContainerSelection?
     /// Config `allow`: a subject whose processes match one of these is never reported.
     public var allow: [CompiledCondition]
     /// When set, only processes of this uid are reported (a non-root scan without --all-users).
@@ -41,6 +43,7 @@ public struct Scanner: Sendable {
             sampling = sampling || condition.needsSampling
         }
         if pattern != nil { fields.insert(.cmdline) }
+        if container != nil { fields.formUnion([.cgroup, .namespace]) }
         if onlyUID != nil { fields.insert(.status) }
         fields.formUnion(alsoRead)
         if !ports.isEmpty { fields.formUnion([.fds, .listeners]) }
@@ -108,8 +111,8 @@ public struct Scanner: Sendable {
         }
     }
 
-    /// Whether the narrowing keeps a finding (allow, `onlyUID`, `--pattern`, `--port`, `zscan run`'s
-    /// pids, `--where`); undecided while a field it looks at is pending.
+    /// Whether the narrowing keeps a finding (allow, `onlyUID`, `--pattern`, `--port`,
+    /// `--container`, `zscan run`'s pids, `--where`); undecided while a field it looks at is pending.
     private func keeps(_ subject: FindingRef, _ related: [Int], _ context: EvaluationContext) -> Truth {
         let processes = context.snapshot.processes
         func anyRelated(_ test: (Int) -> Truth) -> Truth {
@@ -164,6 +167,11 @@ public struct Scanner: Sendable {
             }()
             let held = socketPort.map { ports.contains($0) } ?? false
             if !held && !related.contains(where: { i in (processes[i].ports ?? []).contains(where: ports.contains) }) { return .no }
+        }
+        if let container {
+            let host = context.snapshot.host
+            keep = keep.and(anyRelated { i in known([.cgroup, .namespace], i) { container.contains(processes[i], host: host) } })
+            if keep == .no { return .no }
         }
         if let onlyPids, !related.contains(where: { onlyPids.contains(processes[$0].pid) }) { return .no }
         if let whereCondition {

@@ -26,7 +26,8 @@ final class ContainerTests: XCTestCase {
 
         let init_ = try XCTUnwrap(report.findings(rule: "init_not_reaping").first, scan.stdout)
         XCTAssertEqual(init_.pid, 1)
-        XCTAssertEqual(init_.message, "zscan-fixture (1) is PID 1 of its PID namespace (container ?) and has not reaped its zombie children")
+        XCTAssertEqual(init_.message, "zscan-fixture (1) is PID 1 of its PID namespace and has not reaped its zombie children")
+        XCTAssertNil(init_.runtime, "inside, nothing names a container: the host's cgroups")
         XCTAssertTrue(init_.hint.contains("--init"), init_.hint)
         XCTAssertEqual(report.findings(rule: "zombie_of_namespace_init").compactMap(\.pid).sorted(), zombies.sorted())
         XCTAssertEqual(report.findings(rule: "zombie"), [], "no SIGCHLD advice for an init that never waits")
@@ -42,7 +43,9 @@ final class ContainerTests: XCTestCase {
         let report = try Report(scan.stdout)
         let init_ = try XCTUnwrap(report.findings(rule: "init_not_reaping").first, scan.stdout)
         XCTAssertEqual(init_.pid, namespace.initPid)
-        XCTAssertTrue(init_.message.hasPrefix("zscan-fixture (\(namespace.initPid)) is PID 1 of its PID namespace (container unknown "), init_.message)
+        XCTAssertEqual(init_.message, "zscan-fixture (\(namespace.initPid)) is PID 1 of its PID namespace and has not reaped its zombie children")
+        XCTAssertEqual(init_.runtime, "unknown", "from the host, another PID namespace under the host's cgroups is an unknown container")
+        XCTAssertTrue(scan.stdout.contains(#""label":"unknown (cgroup "#) || scan.stdout.contains(#""label": "unknown (cgroup "#), scan.stdout)
         XCTAssertEqual(report.findings(rule: "zombie_of_namespace_init").count, 2)
         XCTAssertEqual(report.findings(rule: "zombie"), [])
 
@@ -183,13 +186,15 @@ final class ContainerTests: XCTestCase {
         XCTAssertEqual(kill(namespace.initPid, 0), 0, "the init is alive")
     }
 
-    /// The findings of a JSON report: rule, process pid, message and hint.
+    /// The findings of a JSON report: rule, process pid, message, hint and the process's container
+    /// runtime (nil for none).
     struct Report {
         struct Finding: Equatable {
             var rule: String
             var pid: Int32?
             var message: String
             var hint: String
+            var runtime: String?
         }
         var findings: [Finding]
 
@@ -198,7 +203,8 @@ final class ContainerTests: XCTestCase {
             findings = (object["findings"] as? [[String: Any]] ?? []).map { f in
                 Finding(
                     rule: f["rule"] as? String ?? "", pid: ((f["process"] as? [String: Any])?["pid"] as? Int).map(Int32.init),
-                    message: f["message"] as? String ?? "", hint: f["hint"] as? String ?? "")
+                    message: f["message"] as? String ?? "", hint: f["hint"] as? String ?? "",
+                    runtime: ((f["process"] as? [String: Any])?["container"] as? [String: Any])?["runtime"] as? String)
             }
         }
 
@@ -356,11 +362,8 @@ final class CgroupPlace {
         made = []
     }
 
-    /// Skips while `ContainerCgroup` cannot name a docker cgroup (its parser is provisional on this
-    /// branch until the parser's branch is merged); the kernel's part was checked before.
+    /// The parser must name the docker cgroup the kernel reports (checked before zscan is asked).
     static func requireParser(_ cgroupFile: String) throws {
-        guard ContainerCgroup.parse(cgroupFile)?.runtime == "docker" else {
-            throw XCTSkip("ContainerCgroup does not name docker in this cgroup file yet (provisional parser): attribution not checked")
-        }
+        XCTAssertEqual(ContainerCgroup.parse(cgroupFile)?.runtime, "docker", "the kernel's cgroup file: \(cgroupFile)")
     }
 }

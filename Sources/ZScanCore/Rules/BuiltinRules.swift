@@ -405,7 +405,8 @@ public enum BuiltinRules {
       severity: "error",
       tags: ["zombie", "container"],
       when: "state == 'Z' && parent.ns_init == true && !(parent.name any_matches known_inits)",
-      message: "{name} ({pid}) is a zombie: its parent {parent} is the init of its PID namespace ({parent.container}) and never reaps it",
+      // The container is named on the finding's subject line in every format (null on the host).
+      message: "{name} ({pid}) is a zombie: its parent {parent} is the init of its PID namespace and never reaps it",
       hint: "SIGCHLD cannot make a program wait(): give the namespace an init (docker run --init, compose init: true, tini or dumb-init as ENTRYPOINT, Kubernetes shareProcessNamespace: true); restarting the container clears its zombies",
       // Cleanup says it cannot reap it (docs/cleanup.md): ending the init would end the container.
       action: "reap",
@@ -430,7 +431,8 @@ public enum BuiltinRules {
       tags: ["zombie", "container"],
       // The count is decided from stat alone, so namespaces are read only for parents of zombies.
       when: "count(children, state == 'Z' && age >= init_zombie_settle) >= 1 && unknown_namespace_init && container.pod_uid == null",
-      message: "{name} ({pid}) is PID 1 of its PID namespace (container {container}) and has not reaped its zombie children",
+      // The container is named on the finding's subject line in every format (null on the host).
+      message: "{name} ({pid}) is PID 1 of its PID namespace and has not reaped its zombie children",
       hint: "a program that never wait()s cannot be PID 1: run it under an init (docker or podman run --init; compose init: true; or tini or dumb-init as ENTRYPOINT, e.g. ENTRYPOINT [\"tini\", \"--\", ...]); SIGCHLD does nothing here",
       // Never ended: ending a namespace's init ends every process in it.
       action: "none",

@@ -193,7 +193,7 @@ final class CIFormatTests: XCTestCase {
         let cases = try XCTUnwrap((parsed["suites"] as? [[String: Any]])?.flatMap { $0["cases"] as! [[String: Any]] })
         XCTAssertEqual(
             cases.map { $0["name"] as? String },
-            ["zombie", "zombie in docker 1fce13e5e58e", #"zombie in unknown /x\n]]></failure>\e[2J\r\x07\x9b\u{202e}"'&<,:%"#])
+            ["zombie", "zombie in docker 1fce13e5e58e", #"zombie in unknown (cgroup /x\n]]></failure>\e[2J\r\x07\x9b\u{202e}"'&<,:%)"#])
         XCTAssertEqual(parsed["failures"] as? Int, 3)
 
         let metrics = file("containers.prom")

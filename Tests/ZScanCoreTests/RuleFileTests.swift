@@ -100,6 +100,9 @@ final class RuleFileTests: XCTestCase {
         XCTAssertEqual(try found("{ age: '30 parsecs' }"), ["2:28 invalid_example"])
         XCTAssertEqual(try found("{ proto: 'sctp' }", subject: "socket"), ["2:30 invalid_example"])
         XCTAssertEqual(try found("3"), ["2:21 wrong_type"])
+        // A number the field's type cannot hold is the example's error, not a trap.
+        XCTAssertEqual(try found("{ pid_ns: -1 }"), ["2:31 invalid_example"])
+        XCTAssertEqual(try found("{ pid: 3000000000 }"), ["2:28 invalid_example"])
     }
 
     /// rules/README.md lists every diagnostic code with its severity, and no code the loader lacks.

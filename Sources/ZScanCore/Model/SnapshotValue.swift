@@ -26,8 +26,19 @@ extension SnapshotInteger {
         self = value
     }
 
-    init(example: JSON5Node, as type: ValueType, field _: String) throws(ExampleError) {
-        self.init(type == .bytes ? try ExampleBuilder.size(example) : try ExampleBuilder.integer(example))
+    /// A value the type cannot hold (a negative pid namespace, a pid past Int32) is the example's
+    /// error, not a trap.
+    init(example: JSON5Node, as type: ValueType, field: String) throws(ExampleError) {
+        let value: Int64
+        if type == .bytes {
+            value = try ExampleBuilder.size(example)
+        } else {
+            value = try ExampleBuilder.integer(example)
+        }
+        guard let exact = Self(exactly: value) else {
+            throw ExampleError(message: "\(value) is out of range for \(field)", location: example.location)
+        }
+        self = exact
     }
 }
 

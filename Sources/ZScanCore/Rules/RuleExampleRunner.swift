@@ -177,6 +177,11 @@ enum ExampleBuilder {
         return object.members.map { ($0.key, $0) }
     }
 
+    // The typed readers below are never inlined: Swift 6.3.1's ownership verifier rejects their
+    // borrow of `node` once they are inlined into the example initializers specialized for the
+    // record's keys (`SnapshotInteger` for `UInt64`, `Optional` for `Bool`), and the release build
+    // stops with "Found outside of lifetime use". Examples are read once per rule check.
+    @inline(never)
     static func string(_ node: JSON5Node) throws(ExampleError) -> String {
         try typed(node.stringValue, node, "expected a string")
     }
@@ -185,6 +190,7 @@ enum ExampleBuilder {
         node.isNull ? nil : try string(node)
     }
 
+    @inline(never)
     static func bool(_ node: JSON5Node) throws(ExampleError) -> Bool {
         try typed(node.boolValue, node, "expected true or false")
     }
@@ -193,14 +199,17 @@ enum ExampleBuilder {
         node.isNull ? nil : try bool(node)
     }
 
+    @inline(never)
     static func integer(_ node: JSON5Node) throws(ExampleError) -> Int64 {
         try typed(node.integerValue, node, "expected an integer")
     }
 
+    @inline(never)
     static func number(_ node: JSON5Node) throws(ExampleError) -> Double {
         try typed(node.numberValue, node, "expected a number")
     }
 
+    @inline(never)
     static func array(_ node: JSON5Node) throws(ExampleError) -> [JSON5Node] {
         try typed(node.arrayValue, node, "expected an array")
     }

@@ -284,18 +284,22 @@ final class CIReportTests: XCTestCase {
 
     // MARK: - Markdown summary
 
+    /// Unescaped pipes delimit a Markdown row's cells: 4 cells have 5 delimiters.
+    static func cellDelimiters(_ row: Substring) -> Int {
+        var delimiters = 0, escaped = false
+        for c in row {
+            if c == "|" && !escaped { delimiters += 1 }
+            escaped = c == "\\" && !escaped
+        }
+        return delimiters
+    }
+
     func testMarkdownSummaryRowsStayInTheirCells() {
         let summary = ScanMarkdownSummary(result: GoldenFixture.result()).render()
         let rows = summary.split(separator: "\n").filter { $0.hasPrefix("| ") }
         XCTAssertEqual(rows.count, 2 + 9 + 2 + 9, "two headers, nine findings, two headers, nine actions")
         for row in rows {
-            // Unescaped pipes delimit the cells: always 4 cells, 5 delimiters.
-            var delimiters = 0, escaped = false
-            for c in row {
-                if c == "|" && !escaped { delimiters += 1 }
-                escaped = c == "\\" && !escaped
-            }
-            XCTAssertEqual(delimiters, 5, String(row))
+            XCTAssertEqual(Self.cellDelimiters(row), 5, String(row))
         }
         XCTAssertFalse(summary.contains("\u{1B}") || summary.contains("\r") || summary.contains("<b>"))
     }
@@ -401,12 +405,7 @@ final class CIReportTests: XCTestCase {
         let rows = summary.split(separator: "\n").filter { $0.hasPrefix("| ") }
         XCTAssertEqual(rows.count, 2 + result.findings.count)
         for row in rows {
-            var delimiters = 0, escaped = false
-            for c in row {
-                if c == "|" && !escaped { delimiters += 1 }
-                escaped = c == "\\" && !escaped
-            }
-            XCTAssertEqual(delimiters, 5, String(row))
+            XCTAssertEqual(Self.cellDelimiters(row), 5, String(row))
         }
     }
 

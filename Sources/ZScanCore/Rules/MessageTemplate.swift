@@ -62,6 +62,11 @@ public struct MessageTemplate: Sendable {
         }
         return out
     }
+
+    /// Evaluates the placeholders for what they demand in a partial pass, writing nothing.
+    func noteDemands(_ context: EvaluationContext, _ subject: FindingRef) {
+        for case let .value(value) in pieces { context.noteDemands(of: value, for: subject) }
+    }
 }
 
 extension String {

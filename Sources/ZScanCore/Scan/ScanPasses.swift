@@ -55,9 +55,9 @@ struct ScanPasses {
         readPidfiles()
         readEverywhere(request.scanner.alsoRead)
         sample()
-        var findings = resolveDemands()
-        if dropReapedZombies() { findings = resolveDemands() }
-        completeProcesses(of: findings)
+        var found = resolveDemands()
+        if dropReapedZombies() { found = resolveDemands() }
+        completeProcesses(found)
     }
 
     /// Reads the PID files when a rule or provenance looks at them; a live one naming a process is
@@ -142,40 +142,44 @@ struct ScanPasses {
     }
 
     /// Evaluates in partial passes and reads what they demand until nothing more is demanded; the
-    /// findings of the last pass (their subjects may still lack fields no rule needed), or none
-    /// when every process was read whole.
-    private mutating func resolveDemands() -> [Finding] {
+    /// pids of the processes the findings concern (they may still lack fields no rule needed), or
+    /// none when every process was read whole.
+    private mutating func resolveDemands() -> [Int32] {
         let scanner = request.scanner
         let wanted = needs.fields.normalized.intersection(.perProcess)
         // Read whole already (a source that reads everything at once): nothing can be pending.
         if snapshot.processes.allSatisfy({ wanted.isSubset(of: $0.read) }) { return [] }
+        // After the first pass only the rule-subject pairs still undecided are evaluated again;
+        // all of them if a read dropped a process (subjects are indices).
+        var found: [Int32] = []
+        var only: [Scanner.RuleSubject]?
         while true {
             let partial = PartialReads(wanted: needs.fields)
-            let findings = evaluate(partial) { scanner.findings(in: $0) }
+            let pass = evaluate(partial) { scanner.partialFindings(in: $0, only: only) }
+            found += pass.decided
             let plan = partial.plan
-            if plan.isEmpty { return findings }
+            if plan.isEmpty { return found + pass.open }
+            let counts = (snapshot.processes.count, snapshot.sockets.count, pidfiles.count)
             complete(plan)
+            if counts == (snapshot.processes.count, snapshot.sockets.count, pidfiles.count) {
+                only = pass.undecided
+            } else {
+                found = []
+                only = nil
+            }
         }
     }
 
-    /// Every group the scan reads, for the processes the findings concern (subject, socket owners,
-    /// the PID file's process), so each shows what a full read would show.
-    private mutating func completeProcesses(of findings: [Finding]) {
+    /// Every group the scan reads, for the processes the findings concern (`found`: subject, socket
+    /// owners, the PID file's process), so each shows what a full read would show.
+    private mutating func completeProcesses(_ found: [Int32]) {
         let wanted = needs.fields.normalized.intersection(.perProcess)
         var plan: ReadPlan = [:]
         let index = snapshot.pidIndex
-        for finding in findings {
-            let pids: [Int32]
-            switch finding.subject {
-            case let .process(process): pids = [process.pid]
-            case let .socket(_, owners): pids = owners.map(\.pid)
-            case let .pidfile(_, process): pids = process.map { [$0.pid] } ?? []
-            }
-            for pid in pids {
-                guard let i = index[pid] else { continue }
-                let missing = wanted.subtracting(snapshot.processes[i].read)
-                if !missing.isEmpty { plan[pid] = missing }
-            }
+        for pid in found {
+            guard let i = index[pid] else { continue }
+            let missing = wanted.subtracting(snapshot.processes[i].read)
+            if !missing.isEmpty { plan[pid] = missing }
         }
         complete(plan)
     }

@@ -50,48 +50,99 @@ public struct Scanner: Sendable {
         return (fields, sampling, baseline)
     }
 
+    /// One rule (its index in `rules`) on one subject: what a partial pass decides or leaves open.
+    struct RuleSubject {
+        var rule: Int
+        var subject: FindingRef
+    }
+
     /// The findings, and in a partial evaluation (`EvaluationContext.partial`) also what is still
     /// to be read to decide them: the same walk notes a demand wherever a pending field could change
     /// whether a subject is a finding or what its message says.
     public func findings(in context: EvaluationContext) -> [Finding] {
         var findings: [Finding] = []
-        walk(rules, context) { rule, subject, related in
-            // A rule about where processes came from says why; others have nothing to add.
-            let evidence = rule.condition.needs.contains(.provenance) ? Scanner.evidence(of: related, context) : []
-            findings.append(
-                Finding(
-                    rule: rule.summary, message: rule.message.render(context, subject),
-                    hint: rule.hint?.render(context, subject), subject: record(subject, context), evidence: evidence))
-        }
+        walk(rules, context) { rule, subject, related in findings.append(finding(rule, subject, related, context)) }
         return findings
+    }
+
+    /// A partial pass over the pairs `only` names (every rule and subject when nil): the pids of the
+    /// processes the findings it decided concern, the pairs it left undecided (a demand was noted
+    /// while deciding them or their message and hint), which are all the next pass, after those
+    /// reads, must evaluate again, and the pids of those among them found so far. A pair decided
+    /// without a demand rests only on fields already read, so reading others' fields cannot change
+    /// it. Messages are evaluated for their demands, not written (`zombie_parent` lists children).
+    func partialFindings(in context: EvaluationContext, only: [RuleSubject]?) -> (decided: [Int32], undecided: [RuleSubject], open: [Int32]) {
+        var decided: [Int32] = []
+        var undecided: [RuleSubject] = []
+        var open: [Int32] = []
+        let partial = context.partial
+        func visit(_ rule: Rule, _ pair: RuleSubject) {
+            let mark = partial?.mark ?? 0
+            var found: [Int]?
+            walkOne(rule, pair.subject, context) { rule, subject, related in
+                rule.message.noteDemands(context, subject)
+                rule.hint?.noteDemands(context, subject)
+                found = related
+            }
+            let pids = (found ?? []).map { context.snapshot.processes[$0].pid }
+            if let partial, partial.mark > mark {
+                undecided.append(pair)
+                open += pids
+            } else {
+                decided += pids
+            }
+        }
+        // One rule at a time: a `Rule` is large, and copying it per subject cost more than deciding.
+        for (r, rule) in rules.enumerated() {
+            if let only {
+                for pair in only where pair.rule == r { visit(rule, pair) }
+            } else {
+                for subject in subjects(of: rule, context) { visit(rule, RuleSubject(rule: r, subject: subject)) }
+            }
+        }
+        return (decided, undecided, open)
+    }
+
+    private func finding(_ rule: Rule, _ subject: FindingRef, _ related: [Int], _ context: EvaluationContext) -> Finding {
+        // A rule about where processes came from says why; others have nothing to add.
+        let evidence = rule.condition.needs.contains(.provenance) ? Scanner.evidence(of: related, context) : []
+        return Finding(
+            rule: rule.summary, message: rule.message.render(context, subject),
+            hint: rule.hint?.render(context, subject), subject: record(subject, context), evidence: evidence)
     }
 
     /// Calls `found` for every subject that `rules` report (the rule matches and `keeps` holds);
     /// in a partial evaluation, keeps the demands of those that may yet be reported.
     func walk(_ rules: [Rule], _ context: EvaluationContext, _ found: (Rule, FindingRef, _ related: [Int]) -> Void) {
+        for rule in rules {
+            for subject in subjects(of: rule, context) { walkOne(rule, subject, context, found) }
+        }
+    }
+
+    /// The subjects a rule is evaluated on: every process but zscan, every socket, every PID file.
+    private func subjects(of rule: Rule, _ context: EvaluationContext) -> [FindingRef] {
         let snapshot = context.snapshot
         let ownPid = snapshot.host.collectorPid
+        switch rule.condition.subject {
+        case .process: return snapshot.processes.indices.filter { snapshot.processes[$0].pid != ownPid }.map { .process($0) }
+        case .socket: return snapshot.sockets.indices.map { .socket($0) }
+        case .pidfile: return context.pidfiles.indices.map { .pidfile($0) }
+        }
+    }
+
+    /// One rule on one subject: `found` when it is reported; in a partial evaluation the demands
+    /// are kept only while it may yet be.
+    private func walkOne(_ rule: Rule, _ subject: FindingRef, _ context: EvaluationContext, _ found: (Rule, FindingRef, _ related: [Int]) -> Void) {
         let partial = context.partial
-        for rule in rules {
-            let subjects: [FindingRef]
-            switch rule.condition.subject {
-            case .process:
-                subjects = snapshot.processes.indices.filter { snapshot.processes[$0].pid != ownPid }.map { .process($0) }
-            case .socket: subjects = snapshot.sockets.indices.map { .socket($0) }
-            case .pidfile: subjects = context.pidfiles.indices.map { .pidfile($0) }
-            }
-            for subject in subjects {
-                let mark = partial?.mark ?? 0
-                var outcome = context.truth(rule.condition, subject)
-                let related = outcome.contains(.yes) ? processes(of: subject, context) : []
-                if outcome == .yes { outcome = keeps(subject, related, context) }
-                if outcome == .yes {
-                    found(rule, subject, related)
-                } else if !outcome.contains(.yes) {
-                    // Never a finding, whatever is read: nothing it asked for is needed.
-                    partial?.forget(since: mark)
-                }
-            }
+        let mark = partial?.mark ?? 0
+        var outcome = context.truth(rule.condition, subject)
+        let related = outcome.contains(.yes) ? processes(of: subject, context) : []
+        if outcome == .yes { outcome = keeps(subject, related, context) }
+        if outcome == .yes {
+            found(rule, subject, related)
+        } else if !outcome.contains(.yes) {
+            // Never a finding, whatever is read: nothing it asked for is needed.
+            partial?.forget(since: mark)
         }
     }
     /// The evidence of the processes a finding concerns; each item names its process when there

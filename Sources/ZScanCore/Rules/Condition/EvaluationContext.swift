@@ -106,6 +106,11 @@ public struct EvaluationContext: Sendable {
         ConditionEvaluator(context: self, subject: subject.value).text(value.expression)
     }
 
+    /// A placeholder's value for what it demands in a partial pass (`PartialReads`), not its text.
+    func noteDemands(of value: CompiledValue, for subject: FindingRef) {
+        _ = ConditionEvaluator(context: self, subject: subject.value).value(value.expression)
+    }
+
     public func matches(_ condition: CompiledCondition, socket index: Int) -> Bool {
         precondition(condition.subject == .socket)
         return ConditionEvaluator(context: self, subject: .socket(index)).truth(condition.root) == .yes

@@ -32,6 +32,10 @@ struct ScanPasses {
     var sampledProcesses: Int? = nil
     /// Time spent evaluating (every pass's evaluation), in seconds.
     var evaluationSeconds: Double = 0
+    /// After partial passes: the rule-subject pairs they found or left open, and the `counts` then.
+    /// Every other pair was decided without a demand, so the final evaluation needs only these
+    /// while the counts (the subjects' indices) hold.
+    private var openPairs: (pairs: [Scanner.RuleSubject], counts: [Int])?
     /// The monotonic clock at the middle of the survey, whose readings are spread over its duration:
     /// when the first reading of a sample, or the first sight of a zombie, was taken.
     private var surveyed: Double = 0
@@ -76,7 +80,12 @@ struct ScanPasses {
         settleBaseline()
         let started = pipeline.monotonic()
         let context = context(partial: nil)
-        let findings = request.scanner.findings(in: context)
+        let findings: [Finding]
+        if let open = openPairs, open.counts == counts {
+            findings = request.scanner.findings(in: context, only: open.pairs)
+        } else {
+            findings = request.scanner.findings(in: context)
+        }
         evaluationSeconds += pipeline.monotonic() - started
         return (context, findings)
     }
@@ -148,27 +157,38 @@ struct ScanPasses {
         let scanner = request.scanner
         let wanted = needs.fields.normalized.intersection(.perProcess)
         // Read whole already (a source that reads everything at once): nothing can be pending.
+        openPairs = nil
         if snapshot.processes.allSatisfy({ wanted.isSubset(of: $0.read) }) { return [] }
         // After the first pass only the rule-subject pairs still undecided are evaluated again;
         // all of them if a read dropped a process (subjects are indices).
         var found: [Int32] = []
+        var foundPairs: [Scanner.RuleSubject] = []
         var only: [Scanner.RuleSubject]?
         while true {
             let partial = PartialReads(wanted: needs.fields)
             let pass = evaluate(partial) { scanner.partialFindings(in: $0, only: only) }
             found += pass.decided
+            foundPairs += pass.found
             let plan = partial.plan
-            if plan.isEmpty { return found + pass.open }
-            let counts = (snapshot.processes.count, snapshot.sockets.count, pidfiles.count)
+            if plan.isEmpty {
+                openPairs = (foundPairs + pass.undecided, counts)
+                return found + pass.open
+            }
+            let before = counts
             complete(plan)
-            if counts == (snapshot.processes.count, snapshot.sockets.count, pidfiles.count) {
+            if before == counts {
                 only = pass.undecided
             } else {
                 found = []
+                foundPairs = []
                 only = nil
             }
         }
     }
+
+    /// How many processes, sockets and PID files there are: the subjects' indices hold while it is
+    /// the same.
+    private var counts: [Int] { [snapshot.processes.count, snapshot.sockets.count, pidfiles.count] }
 
     /// Every group the scan reads, for the processes the findings concern (`found`: subject, socket
     /// owners, the PID file's process), so each shows what a full read would show.

@@ -71,8 +71,11 @@ public struct Scanner: Sendable {
     /// reads, must evaluate again, and the pids of those among them found so far. A pair decided
     /// without a demand rests only on fields already read, so reading others' fields cannot change
     /// it. Messages are evaluated for their demands, not written (`zombie_parent` lists children).
-    func partialFindings(in context: EvaluationContext, only: [RuleSubject]?) -> (decided: [Int32], undecided: [RuleSubject], open: [Int32]) {
+    func partialFindings(
+        in context: EvaluationContext, only: [RuleSubject]?
+    ) -> (decided: [Int32], found: [RuleSubject], undecided: [RuleSubject], open: [Int32]) {
         var decided: [Int32] = []
+        var foundPairs: [RuleSubject] = []
         var undecided: [RuleSubject] = []
         var open: [Int32] = []
         let partial = context.partial
@@ -88,8 +91,9 @@ public struct Scanner: Sendable {
             if let partial, partial.mark > mark {
                 undecided.append(pair)
                 open += pids
-            } else {
+            } else if found != nil {
                 decided += pids
+                foundPairs.append(pair)
             }
         }
         // One rule at a time: a `Rule` is large, and copying it per subject cost more than deciding.
@@ -100,7 +104,27 @@ public struct Scanner: Sendable {
                 for subject in subjects(of: rule, context) { visit(rule, RuleSubject(rule: r, subject: subject)) }
             }
         }
-        return (decided, undecided, open)
+        return (decided, foundPairs, undecided, open)
+    }
+
+    /// The findings among the pairs `only` names, in the order a whole walk gives them: the final
+    /// evaluation after partial passes, which decided every other pair without a demand.
+    func findings(in context: EvaluationContext, only: [RuleSubject]) -> [Finding] {
+        func position(_ subject: FindingRef) -> Int {
+            switch subject {
+            case let .process(i), let .socket(i), let .pidfile(i): i
+            }
+        }
+        let ordered = only.sorted { ($0.rule, position($0.subject)) < ($1.rule, position($1.subject)) }
+        var findings: [Finding] = []
+        var next = ordered.startIndex
+        for (r, rule) in rules.enumerated() {
+            while next < ordered.endIndex && ordered[next].rule == r {
+                walkOne(rule, ordered[next].subject, context) { rule, subject, related in findings.append(finding(rule, subject, related, context)) }
+                next += 1
+            }
+        }
+        return findings
     }
 
     private func finding(_ rule: Rule, _ subject: FindingRef, _ related: [Int], _ context: EvaluationContext) -> Finding {
